@@ -1,0 +1,22 @@
+package io.bifrost.auth;
+
+/** The names of Bifrost's private claims, shared by the issuer and the verifier (see docs/tokens.md). */
+final class ClaimNames {
+    static final String NAME = "name";
+    static final String ROOM = "room";
+    static final String ROLE = "role";
+    static final String GRANTS = "grants";
+    static final String METADATA = "metadata";
+
+    static final String CAN_PUBLISH = "canPublish";
+    static final String CAN_SUBSCRIBE = "canSubscribe";
+    static final String CAN_PUBLISH_DATA = "canPublishData";
+    static final String ROOM_ADMIN = "roomAdmin";
+    static final String HIDDEN = "hidden";
+
+    /** The audience a token must name unless the server is configured otherwise. */
+    static final String DEFAULT_AUDIENCE = "bifrost";
+
+    private ClaimNames() {
+    }
+}

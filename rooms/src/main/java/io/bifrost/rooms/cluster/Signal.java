@@ -1,0 +1,20 @@
+package io.bifrost.rooms.cluster;
+
+import java.util.Objects;
+
+/**
+ * A WebRTC signal from one participant to another of the same room. {@code body} is opaque to
+ * the room: the SDP of an offer or answer, or the JSON text of an ICE candidate ({@code null}
+ * for end-of-candidates).
+ */
+public record Signal(String room, String from, String to, Kind kind, String body) {
+
+    public enum Kind { OFFER, ANSWER, CANDIDATE }
+
+    public Signal {
+        Objects.requireNonNull(room, "room");
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        Objects.requireNonNull(kind, "kind");
+    }
+}

@@ -1,0 +1,25 @@
+package io.bifrost.rooms.room;
+
+/** Why a participant left a room; the wire name is what other participants see. */
+public enum LeaveReason {
+    /** The client asked to leave or closed its connection cleanly. */
+    LEFT("left"),
+    /** The connection failed. */
+    DISCONNECTED("disconnected"),
+    /** Nothing was heard from the client for the ping timeout. */
+    TIMEOUT("timeout"),
+    /** The client stopped reading and its outbound queue overflowed. */
+    SLOW_CONSUMER("slow-consumer"),
+    /** The node is shutting down. */
+    SERVER_SHUTDOWN("server-shutdown");
+
+    private final String wireName;
+
+    LeaveReason(String wireName) {
+        this.wireName = wireName;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+}

@@ -1,0 +1,198 @@
+package io.bifrost.signaling;
+
+import io.bifrost.auth.DevKey;
+import io.bifrost.auth.TokenIssuer;
+import io.bifrost.auth.TokenVerifier;
+import io.bifrost.rooms.cluster.ClusterBus;
+import io.bifrost.rooms.cluster.LocalBus;
+import io.bifrost.rooms.room.Rooms;
+import io.bifrost.signaling.config.BifrostConfig;
+import io.bifrost.signaling.config.ConfigException;
+import io.bifrost.signaling.metrics.BifrostMetrics;
+import io.bifrost.signaling.protocol.Codec;
+import io.bifrost.signaling.protocol.IceServer;
+import io.bifrost.signaling.session.Fanout;
+import io.bifrost.signaling.session.SessionLimits;
+import io.bifrost.signaling.session.Sessions;
+import io.bifrost.signaling.transport.SignalingServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.AsymmetricJWK;
+import com.nimbusds.jose.jwk.JWK;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Bifrost node: {@code Bifrost.create(config).start()}, then {@link #stop()}. Everything it
+ * runs is built here, in plain constructor calls.
+ */
+public final class Bifrost implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Bifrost.class);
+    /** Liveness is checked once a second: ping timeouts are tens of seconds, so this is precise enough. */
+    private static final long SWEEP_PERIOD_MILLIS = 1000;
+    /** How often a draining node checks whether its clients have gone. */
+    private static final long DRAIN_POLL_MILLIS = 20;
+
+    private final BifrostConfig config;
+    private final ClusterBus bus;
+    private final ForkJoinPool roomThreads;
+    private final Sessions sessions;
+    private final BifrostMetrics metrics;
+    private final SignalingServer server;
+    private final TokenIssuer devIssuer;
+    private final ScheduledExecutorService sweeper;
+
+    private Bifrost(BifrostConfig config) throws ConfigException {
+        this.config = config;
+        DevKey devKey = config.auth().developmentMode() ? devKey(config) : null;
+        this.devIssuer = devKey == null ? null
+                : TokenIssuer.hmac(devKey.keyId(), devKey.secret()).withAudience(config.auth().audience());
+        TokenVerifier verifier = verifier(config, devKey);
+        Codec codec = new Codec();
+        this.bus = new LocalBus();
+        log.info("No Redis configured: single node, rooms live in memory");
+        // asyncMode: rooms' tasks are FIFO event-style work, never joined, which is what async mode is for.
+        this.roomThreads = new ForkJoinPool(Runtime.getRuntime().availableProcessors(),
+                pool -> {
+                    var thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+                    thread.setName("bifrost-room-" + thread.getPoolIndex());
+                    return thread;
+                }, null, true);
+        Rooms rooms = new Rooms(bus, roomThreads, config.rooms().maxParticipants());
+        this.metrics = new BifrostMetrics();
+        Fanout fanout = new Fanout(bus, codec, metrics);
+        BifrostConfig.Limits l = config.limits();
+        this.sessions = new Sessions(rooms, bus, fanout, codec, metrics,
+                new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
+                        l.pingInterval(), l.pingTimeout()),
+                config.ice().urls().isEmpty() ? List.of() : List.of(IceServer.of(config.ice().urls())));
+        metrics.gauges(sessions::count, fanout::rooms);
+        this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bifrost-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static Bifrost create(BifrostConfig config) throws ConfigException {
+        return new Bifrost(config);
+    }
+
+    public Bifrost start() throws Exception {
+        server.start();
+        sweeper.scheduleAtFixedRate(() -> sessions.sweep(System.nanoTime()),
+                SWEEP_PERIOD_MILLIS, SWEEP_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+        log.info("Bifrost listening on port {}", port());
+        return this;
+    }
+
+    /** The bound port; with port 0 configured, the one the system picked. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The issuer of development tokens, present when no signing key is configured. */
+    public Optional<TokenIssuer> devTokenIssuer() {
+        return Optional.ofNullable(devIssuer);
+    }
+
+    /**
+     * Drains, then stops: clients are told {@code server-shutdown} and closed, the node waits up
+     * to {@code server.shutdownGrace} for them to go, then stops.
+     */
+    public void stop() {
+        sessions.drain();
+        long deadline = System.nanoTime() + config.server().shutdownGrace().toNanos();
+        while (sessions.count() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        sweeper.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            log.warn("Jetty did not stop cleanly", e);
+        }
+        roomThreads.shutdown();
+        bus.close();
+        metrics.close();
+        log.info("Bifrost stopped");
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Where the development key lives unless {@code auth.devKeyFile} says otherwise. */
+    public static Path devKeyFile(BifrostConfig config) {
+        String configured = config.auth().devKeyFile();
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        Path home = Path.of(System.getProperty("user.home", "."));
+        Path dir = Files.isWritable(home) ? home.resolve(".bifrost") : Path.of(".bifrost");
+        return dir.resolve("dev-key");
+    }
+
+    private static TokenVerifier verifier(BifrostConfig config, DevKey devKeyOrNull) throws ConfigException {
+        BifrostConfig.Auth auth = config.auth();
+        TokenVerifier.Builder builder = TokenVerifier.builder().audience(auth.audience()).clockSkew(auth.clockSkew());
+        if (devKeyOrNull != null) {
+            builder.hmacKey(devKeyOrNull.keyId(), devKeyOrNull.secret());
+        }
+        for (Map.Entry<String, String> e : auth.hmacKeys().entrySet()) {
+            builder.hmacKey(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+        }
+        for (Map.Entry<String, String> e : auth.publicKeys().entrySet()) {
+            builder.publicKey(e.getKey(), readPublicKey(e.getKey(), Path.of(e.getValue())));
+        }
+        if (auth.jwksUrl() != null && !auth.jwksUrl().isBlank()) {
+            builder.jwksUrl(URI.create(auth.jwksUrl()), auth.jwksCacheTtl());
+        }
+        return builder.build();
+    }
+
+    private static DevKey devKey(BifrostConfig config) throws ConfigException {
+        Path file = devKeyFile(config);
+        try {
+            DevKey key = DevKey.loadOrCreate(file);
+            log.warn("No signing key configured: using the development key in {}; configure auth.hmacKeys, "
+                    + "auth.publicKeys or auth.jwksUrl before exposing this node", file);
+            return key;
+        } catch (IOException e) {
+            throw new ConfigException("cannot use the development key file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static PublicKey readPublicKey(String keyId, Path pem) throws ConfigException {
+        try {
+            JWK jwk = JWK.parseFromPEMEncodedObjects(Files.readString(pem));
+            if (!(jwk instanceof AsymmetricJWK)) {
+                throw new ConfigException("auth.publicKeys." + keyId + ": " + pem + " holds no RSA or EC public key");
+            }
+            return ((AsymmetricJWK) jwk).toPublicKey();
+        } catch (IOException e) {
+            throw new ConfigException("auth.publicKeys." + keyId + ": cannot read " + pem + ": " + e.getMessage());
+        } catch (JOSEException e) {
+            throw new ConfigException("auth.publicKeys." + keyId + ": " + pem + " is not a PEM public key: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.bifrost.signaling.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a node can be configured with, grouped by concern. {@link #defaults()} is a
+ * working single node; {@link ConfigLoader} overlays a YAML file, {@code BIFROST_*} environment
+ * variables and command-line flags, and validates the result.
+ */
+public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits, Ice ice) {
+
+    /**
+     * @param host interface to listen on; default {@code 0.0.0.0}
+     * @param port HTTP and websocket port, 0 for any free port; default 7800
+     * @param shutdownGrace how long a stopping node waits for clients to go; default 5s
+     * @param demoPage serve the demo page at {@code /}; default true
+     */
+    public record Server(String host, int port, Duration shutdownGrace, boolean demoPage) {}
+
+    /**
+     * With no key configured at all, the node signs and accepts tokens with a development key
+     * kept in {@code devKeyFile} and offers {@code /dev/token}; never do that in production.
+     *
+     * @param hmacKeys HS256/384/512 secrets by key id (at least 32 bytes each); default none
+     * @param publicKeys PEM files of RSA or EC public keys, by key id; default none
+     * @param jwksUrl a JWKS URL to fetch public keys from; default none
+     * @param jwksCacheTtl how long fetched JWKS keys are trusted; default 5m
+     * @param audience the {@code aud} every token must carry; default {@code bifrost}
+     * @param clockSkew tolerance for {@code exp} and {@code nbf}; default 10s
+     * @param devKeyFile where the development key lives; default {@code ~/.bifrost/dev-key}
+     */
+    public record Auth(Map<String, String> hmacKeys, Map<String, String> publicKeys, String jwksUrl,
+                       Duration jwksCacheTtl, String audience, Duration clockSkew, String devKeyFile) {
+
+        public boolean developmentMode() {
+            return hmacKeys.isEmpty() && publicKeys.isEmpty() && (jwksUrl == null || jwksUrl.isEmpty());
+        }
+    }
+
+    /** @param maxParticipants the most participants one room admits; default 100 */
+    public record Rooms(int maxParticipants) {}
+
+    /**
+     * @param maxMessageBytes a larger frame is refused with {@code too-large}; default 64 KiB
+     * @param maxFrameBytes a larger frame closes the connection (1009); default 1 MiB
+     * @param messagesPerSecond sustained messages per session; default 50
+     * @param messageBurst messages a session may send at once; default 200
+     * @param outboundQueueFrames frames waiting for a slow client before it is cut off; default 1024
+     * @param pingInterval how often clients ping; default 10s
+     * @param pingTimeout silence after which a client is considered gone; default 30s
+     */
+    public record Limits(int maxMessageBytes, int maxFrameBytes, int messagesPerSecond, int messageBurst,
+                         int outboundQueueFrames, Duration pingInterval, Duration pingTimeout) {}
+
+    /** @param urls STUN/TURN URLs given to clients in {@code joined}; default none (host candidates only) */
+    public record Ice(List<String> urls) {}
+
+    public static BifrostConfig defaults() {
+        return new BifrostConfig(
+                new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true),
+                new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
+                new Rooms(100),
+                new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30)),
+                new Ice(List.of()));
+    }
+}

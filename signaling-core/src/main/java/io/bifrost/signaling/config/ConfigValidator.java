@@ -1,0 +1,64 @@
+package io.bifrost.signaling.config;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Checks that values that parsed also make sense together; reports every problem at once. */
+final class ConfigValidator {
+    /** HS256 needs a key at least as long as its hash output (RFC 7518 §3.2). */
+    private static final int MIN_HMAC_SECRET_BYTES = 32;
+
+    private ConfigValidator() {}
+
+    static void validate(BifrostConfig c, Map<String, String> sources) throws ConfigException {
+        List<String> problems = new ArrayList<>();
+        Check check = (ok, key, message) -> {
+            if (!ok) problems.add("'" + key + "'" + ConfigLoader.from(sources, key) + " " + message);
+        };
+        check.that(c.server().port() >= 0 && c.server().port() <= 65535, "server.port", "must be between 0 and 65535, got " + c.server().port());
+        check.that(notBlank(c.server().host()), "server.host", "must not be empty");
+        check.that(!c.server().shutdownGrace().isNegative(), "server.shutdownGrace", "must not be negative");
+        c.auth().hmacKeys().forEach((kid, secret) -> check.that(secret != null && secret.getBytes(StandardCharsets.UTF_8).length >= MIN_HMAC_SECRET_BYTES,
+                "auth.hmacKeys." + kid, "must be at least " + MIN_HMAC_SECRET_BYTES + " bytes long"));
+        check.that(notBlank(c.auth().audience()), "auth.audience", "must not be empty");
+        check.that(positive(c.auth().jwksCacheTtl()), "auth.jwksCacheTtl", "must be positive");
+        check.that(!c.auth().clockSkew().isNegative(), "auth.clockSkew", "must not be negative");
+        String jwks = c.auth().jwksUrl();
+        check.that(jwks == null || jwks.isEmpty() || jwks.startsWith("https://") || jwks.startsWith("http://"),
+                "auth.jwksUrl", "must be an http(s) URL, got '" + jwks + "'");
+        check.that(c.rooms().maxParticipants() >= 1, "rooms.maxParticipants", "must be at least 1");
+        var limits = c.limits();
+        check.that(limits.maxMessageBytes() >= 1024, "limits.maxMessageBytes", "must be at least 1024 (an SDP offer alone is a few KiB)");
+        check.that(limits.maxFrameBytes() >= limits.maxMessageBytes(), "limits.maxFrameBytes",
+                "must be at least limits.maxMessageBytes (" + limits.maxMessageBytes() + ")");
+        check.that(limits.messagesPerSecond() >= 1, "limits.messagesPerSecond", "must be at least 1");
+        check.that(limits.messageBurst() >= 1, "limits.messageBurst", "must be at least 1");
+        check.that(limits.outboundQueueFrames() >= 8, "limits.outboundQueueFrames", "must be at least 8");
+        check.that(positive(limits.pingInterval()), "limits.pingInterval", "must be positive");
+        check.that(limits.pingTimeout().compareTo(limits.pingInterval()) > 0, "limits.pingTimeout",
+                "(" + Durations.format(limits.pingTimeout()) + ") must be longer than limits.pingInterval ("
+                        + Durations.format(limits.pingInterval()) + ")");
+        for (String url : c.ice().urls()) {
+            check.that(url.startsWith("stun:") || url.startsWith("turn:") || url.startsWith("turns:"),
+                    "ice.urls", "entries must start with stun:, turn: or turns:, got '" + url + "'");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isNegative() && !d.isZero();
+    }
+
+    private interface Check {
+        void that(boolean ok, String key, String message);
+    }
+}

@@ -1,0 +1,51 @@
+package io.bifrost.signaling.protocol;
+
+import java.util.List;
+
+/** What the server sends. */
+public sealed interface ServerMessage {
+
+    String type();
+
+    record Joined(String room, String sessionId, ParticipantInfo participant, List<ParticipantInfo> participants,
+                  List<IceServer> iceServers, long pingInterval, long pingTimeout, long seq) implements ServerMessage {
+        public Joined {
+            participants = List.copyOf(participants);
+            iceServers = List.copyOf(iceServers);
+        }
+
+        @Override public String type() { return "joined"; }
+    }
+
+    record ParticipantJoined(long seq, ParticipantInfo participant) implements ServerMessage {
+        @Override public String type() { return "participant-joined"; }
+    }
+
+    record ParticipantLeft(long seq, String participantId, String reason) implements ServerMessage {
+        @Override public String type() { return "participant-left"; }
+    }
+
+    /** A relayed offer, answer or candidate: {@code type} is the signal's, {@code body} the SDP or candidate JSON. */
+    record Relayed(String type, String from, String body) implements ServerMessage {}
+
+    record Chat(long seq, String from, String text, long ts) implements ServerMessage {
+        @Override public String type() { return "chat"; }
+    }
+
+    /** The result of a request; {@code seq} is set when the request created a room event. */
+    record Ack(String id, Long seq) implements ServerMessage {
+        @Override public String type() { return "ack"; }
+    }
+
+    record Pong(String id) implements ServerMessage {
+        @Override public String type() { return "pong"; }
+    }
+
+    record Error(String id, ErrorCode code, String message) implements ServerMessage {
+        @Override public String type() { return "error"; }
+    }
+
+    record Disconnect(String reason, boolean reconnect) implements ServerMessage {
+        @Override public String type() { return "disconnect"; }
+    }
+}

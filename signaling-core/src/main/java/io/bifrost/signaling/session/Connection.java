@@ -1,0 +1,19 @@
+package io.bifrost.signaling.session;
+
+import java.util.function.Consumer;
+
+/** The transport under a session: one websocket. Implementations must not block. */
+public interface Connection {
+
+    /** Queues a text frame; exactly one of the callbacks runs when it was written or failed. */
+    void send(String frame, Runnable written, Consumer<Throwable> failed);
+
+    /** Asks for the next inbound frame; without it, nothing more is read. */
+    void demand();
+
+    /** Closes with a close handshake, after the frames already queued. */
+    void close(int statusCode, String reason);
+
+    /** Drops the connection at once, without a close handshake: for clients that stopped reading. */
+    void abort();
+}

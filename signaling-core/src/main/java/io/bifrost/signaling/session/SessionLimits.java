@@ -1,0 +1,7 @@
+package io.bifrost.signaling.session;
+
+import java.time.Duration;
+
+/** The per-session limits, taken from the configuration once at start. */
+public record SessionLimits(int maxMessageBytes, int messagesPerSecond, int messageBurst, int outboundQueueFrames,
+                            Duration pingInterval, Duration pingTimeout) {}

@@ -1,0 +1,12 @@
+package io.bifrost.signaling.session;
+
+import io.bifrost.rooms.cluster.ClusterBus;
+import io.bifrost.rooms.room.Rooms;
+import io.bifrost.signaling.metrics.BifrostMetrics;
+import io.bifrost.signaling.protocol.Codec;
+import io.bifrost.signaling.protocol.IceServer;
+import java.util.List;
+
+/** What every session of a node shares. */
+record SessionServices(Rooms rooms, ClusterBus bus, Fanout fanout, Sessions sessions, Codec codec,
+                       BifrostMetrics metrics, SessionLimits limits, List<IceServer> iceServers) {}

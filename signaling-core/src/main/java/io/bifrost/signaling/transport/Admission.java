@@ -1,0 +1,71 @@
+package io.bifrost.signaling.transport;
+
+import io.bifrost.auth.JoinClaims;
+import io.bifrost.auth.TokenException;
+import io.bifrost.auth.TokenVerifier;
+import io.bifrost.rooms.room.Rooms;
+import io.bifrost.signaling.protocol.ErrorCode;
+import io.bifrost.signaling.session.Sessions;
+
+/**
+ * Decides, before any websocket exists, whether a token may join: the same answer for the
+ * upgrade and for {@code /rtc/validate}, so SDKs that cannot read a failed upgrade can ask.
+ */
+final class Admission {
+    static final int OK = 200;
+    static final int UNAUTHORIZED = 401;
+    static final int FORBIDDEN = 403;
+    static final int UNAVAILABLE = 503;
+
+    private final TokenVerifier verifier;
+    private final Rooms rooms;
+    private final Sessions sessions;
+
+    Admission(TokenVerifier verifier, Rooms rooms, Sessions sessions) {
+        this.verifier = verifier;
+        this.rooms = rooms;
+        this.sessions = sessions;
+    }
+
+    /** The outcome: claims when admitted, otherwise an HTTP status and the JSON error fields. */
+    record Decision(JoinClaims claims, int status, ErrorCode code, String reason, String message) {
+        boolean admitted() {
+            return claims != null;
+        }
+    }
+
+    /**
+     * @param token the raw token, or null when the request carried none
+     * @param room the {@code room} query parameter, or null
+     */
+    Decision decide(String token, String room) {
+        if (sessions.draining()) {
+            return refuse(UNAVAILABLE, ErrorCode.UNAVAILABLE, "server-shutdown", "this node is shutting down; connect again");
+        }
+        JoinClaims claims;
+        try {
+            claims = verifier.verify(token);
+        } catch (TokenException e) {
+            if (e.reason() == TokenException.Reason.KEY_SOURCE_UNAVAILABLE) {
+                return refuse(UNAVAILABLE, ErrorCode.UNAVAILABLE, e.reason().code(), e.getMessage());
+            }
+            return refuse(UNAUTHORIZED, ErrorCode.UNAUTHORIZED, e.reason().code(), e.getMessage());
+        }
+        if (room != null && !room.equals(claims.room())) {
+            return refuse(FORBIDDEN, ErrorCode.FORBIDDEN, "wrong-room", "the token is for another room than '" + abbreviate(room) + "'");
+        }
+        if (rooms.isFull(claims.room())) {
+            return refuse(FORBIDDEN, ErrorCode.ROOM_FULL, "room-full",
+                    "room " + claims.room() + " is full (" + rooms.capacity() + " participants)");
+        }
+        return new Decision(claims, OK, null, null, null);
+    }
+
+    private static Decision refuse(int status, ErrorCode code, String reason, String message) {
+        return new Decision(null, status, code, reason, message);
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 64 ? value : value.substring(0, 64) + "…";
+    }
+}

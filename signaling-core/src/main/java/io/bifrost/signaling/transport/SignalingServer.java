@@ -1,0 +1,78 @@
+package io.bifrost.signaling.transport;
+
+import io.bifrost.auth.TokenIssuer;
+import io.bifrost.auth.TokenVerifier;
+import io.bifrost.rooms.room.Rooms;
+import io.bifrost.signaling.config.BifrostConfig;
+import io.bifrost.signaling.metrics.BifrostMetrics;
+import io.bifrost.signaling.session.Sessions;
+import java.time.Duration;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+
+/**
+ * The HTTP side of a node: the {@code /rtc} websocket, admitted before the upgrade, and the
+ * plain endpoints ({@code /rtc/validate}, health, metrics, the demo page).
+ */
+public final class SignalingServer {
+    /**
+     * Jetty's idle timeout (no read or write progress) is a backstop behind the ping timeout,
+     * which ends silent sessions first; it also bounds a write stuck on a peer that stopped reading.
+     */
+    private static final Duration IDLE_TIMEOUT_MARGIN = Duration.ofSeconds(15);
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    public SignalingServer(BifrostConfig config, TokenVerifier verifier, Rooms rooms, Sessions sessions,
+                           BifrostMetrics metrics, TokenIssuer devIssuer) {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("bifrost-http");
+        server = new Server(threads);
+        connector = new ServerConnector(server);
+        connector.setHost(config.server().host());
+        connector.setPort(config.server().port());
+        server.addConnector(connector);
+        server.setStopTimeout(config.server().shutdownGrace().toMillis());
+
+        Admission admission = new Admission(verifier, rooms, sessions);
+        ContextHandler context = new ContextHandler("/");
+        server.setHandler(context);
+        BifrostConfig.Limits limits = config.limits();
+        WebSocketUpgradeHandler websocket = WebSocketUpgradeHandler.from(server, context, container -> {
+            // Frames above maxMessageBytes are refused by the session with `too-large` and the
+            // connection lives on; only frames above maxFrameBytes make Jetty close it (1009).
+            container.setMaxTextMessageSize(limits.maxFrameBytes());
+            container.setMaxBinaryMessageSize(limits.maxFrameBytes());
+            container.setIdleTimeout(limits.pingTimeout().plus(IDLE_TIMEOUT_MARGIN));
+            container.addMapping("/rtc", (request, response, callback) -> {
+                Admission.Decision decision = admission.decide(HttpRoutes.token(request), HttpRoutes.roomParameter(request));
+                if (!decision.admitted()) {
+                    metrics.join(decision.reason());
+                    HttpRoutes.writeRefusal(response, callback, decision);
+                    return null;
+                }
+                return new RtcEndpoint(decision.claims(), sessions);
+            });
+        });
+        websocket.setHandler(new HttpRoutes(admission, metrics, sessions, devIssuer, config.server().demoPage()));
+        context.setHandler(websocket);
+    }
+
+    public void start() throws Exception {
+        server.start();
+    }
+
+    public void stop() throws Exception {
+        server.stop();
+    }
+
+    /** The bound port: the configured one, or the one picked for port 0. */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+}

@@ -1,0 +1,156 @@
+package io.bifrost.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.bifrost.signaling.testing.TestNode;
+import io.bifrost.signaling.testing.WsClient;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Bad input gets its error code; the sender's connection and the room carry on. */
+@Timeout(60)
+class BadInputIT {
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = TestNode.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    @Test
+    void malformedJsonIsABadRequestAndTheConnectionStays() throws Exception {
+        try (WsClient alice = node.join("bad-json", "alice");
+             WsClient bob = node.join("bad-json", "bob")) {
+            alice.send("{\"type\": \"chat\", \"id\": ");
+            JsonNode error = alice.expect("error");
+            assertThat(error.path("code").asText()).isEqualTo("bad-request");
+            assertThat(error.path("message").asText()).contains("malformed JSON");
+            assertRoomStillWorks(alice, bob);
+        }
+    }
+
+    @Test
+    void anUnknownTypeIsABadRequestNamingTheType() throws Exception {
+        try (WsClient alice = node.join("bad-type", "alice");
+             WsClient bob = node.join("bad-type", "bob")) {
+            alice.send("{\"type\":\"dance\",\"id\":\"u1\"}");
+            JsonNode error = alice.expect("error");
+            assertThat(error.path("id").asText()).isEqualTo("u1");
+            assertThat(error.path("code").asText()).isEqualTo("bad-request");
+            assertThat(error.path("message").asText()).contains("dance");
+            assertRoomStillWorks(alice, bob);
+        }
+    }
+
+    @Test
+    void aMissingFieldIsABadRequestNamingTheField() throws Exception {
+        try (WsClient alice = node.join("bad-field", "alice");
+             WsClient bob = node.join("bad-field", "bob")) {
+            alice.send("{\"type\":\"offer\",\"id\":\"m1\",\"sdp\":\"v=0\"}");
+            JsonNode error = alice.expect("error");
+            assertThat(error.path("id").asText()).isEqualTo("m1");
+            assertThat(error.path("code").asText()).isEqualTo("bad-request");
+            assertThat(error.path("message").asText()).contains("'to'");
+            alice.send("{\"type\":\"candidate\",\"id\":\"m2\",\"to\":\"" + bob.id() + "\",\"candidate\":42}");
+            assertThat(alice.expect("error").path("id").asText()).isEqualTo("m2");
+            alice.send("[1,2,3]");
+            assertThat(alice.expect("error").path("code").asText()).isEqualTo("bad-request");
+            assertRoomStillWorks(alice, bob);
+        }
+    }
+
+    @Test
+    void anOversizedFrameIsTooLargeWithItsIdAndTheConnectionStays() throws Exception {
+        try (WsClient alice = node.join("bad-size", "alice");
+             WsClient bob = node.join("bad-size", "bob")) {
+            String sdp = "a".repeat(70_000);
+            alice.send("{\"type\":\"offer\",\"id\":\"big1\",\"to\":\"" + bob.id() + "\",\"sdp\":\"" + sdp + "\"}");
+            JsonNode error = alice.expect("error");
+            assertThat(error.path("code").asText()).isEqualTo("too-large");
+            assertThat(error.path("id").asText()).isEqualTo("big1");
+            assertThat(error.path("message").asText()).contains("65536");
+            assertRoomStillWorks(alice, bob);
+            assertThat(bob.drain()).extracting(f -> f.path("type").asText()).doesNotContain("offer");
+        }
+    }
+
+    @Test
+    void aFrameAboveTheHardLimitClosesOnlyThatConnection() throws Exception {
+        try (WsClient alice = node.join("bad-huge", "alice");
+             WsClient bob = node.join("bad-huge", "bob");
+             WsClient carol = node.join("bad-huge", "carol")) {
+            alice.send("{\"type\":\"chat\",\"id\":\"h1\",\"text\":\"" + "a".repeat(2 * 1024 * 1024) + "\"}");
+            assertThat(alice.awaitClose().code()).isEqualTo(1009);
+            assertThat(bob.expect("participant-left").path("participantId").asText()).isEqualTo(alice.id());
+            assertRoomStillWorks(bob, carol);
+        }
+    }
+
+    @Test
+    void aBinaryFrameIsABadRequest() throws Exception {
+        try (WsClient alice = node.join("bad-binary", "alice");
+             WsClient bob = node.join("bad-binary", "bob")) {
+            alice.sendBinary(new byte[] {1, 2, 3});
+            JsonNode error = alice.expect("error");
+            assertThat(error.path("code").asText()).isEqualTo("bad-request");
+            assertThat(error.path("message").asText()).contains("binary");
+            assertRoomStillWorks(alice, bob);
+        }
+    }
+
+    @Test
+    void aFloodIsRateLimitedEveryRequestIsAnsweredOnceAndTheOthersKeepTalking() throws Exception {
+        try (WsClient flooder = node.join("bad-flood", "flooder");
+             WsClient alice = node.join("bad-flood", "alice");
+             WsClient bob = node.join("bad-flood", "bob")) {
+            int sent = 600;
+            for (int i = 0; i < sent; i++) {
+                flooder.send("{\"type\":\"ping\",\"id\":\"f" + i + "\"}");
+            }
+            alice.send(Map.of("type", "chat", "id", "q1", "text", "still here?"));
+            assertThat(bob.expect("chat").path("text").asText()).isEqualTo("still here?");
+
+            Map<String, String> answers = new HashMap<>();
+            int limited = 0;
+            while (answers.size() < sent) {
+                JsonNode frame = flooder.next();
+                String type = frame.path("type").asText();
+                if (type.equals("pong") || type.equals("error")) {
+                    String previous = answers.put(frame.path("id").asText(), type);
+                    assertThat(previous).as("second answer to %s", frame.path("id")).isNull();
+                    if (type.equals("error")) {
+                        assertThat(frame.path("code").asText()).isEqualTo("rate-limited");
+                        limited++;
+                    }
+                }
+            }
+            assertThat(limited).as("rate-limited answers").isPositive();
+            assertThat(answers).hasSize(sent);
+
+            Thread.sleep(1000); // the bucket refills at the configured rate
+            flooder.send("{\"type\":\"ping\",\"id\":\"after\"}");
+            assertThat(flooder.expect("pong").path("id").asText()).isEqualTo("after");
+            assertThat(flooder.isClosed()).isFalse();
+        }
+    }
+
+    /** The sender can still talk and be heard, and so can the others. */
+    private static void assertRoomStillWorks(WsClient sender, WsClient other) throws Exception {
+        sender.send("{\"type\":\"ping\",\"id\":\"alive\"}");
+        assertThat(sender.expect("pong").path("id").asText()).isEqualTo("alive");
+        sender.send(Map.of("type", "chat", "id", "after", "text", "still works"));
+        assertThat(other.expect("chat").path("text").asText()).isEqualTo("still works");
+        other.send(Map.of("type", "chat", "id", "reply", "text", "heard you"));
+        assertThat(sender.expect("chat").path("text").asText()).isIn("still works", "heard you");
+    }
+}

@@ -1,0 +1,86 @@
+package io.bifrost.signaling.testing;
+
+import io.bifrost.auth.Role;
+import io.bifrost.auth.TokenIssuer;
+import io.bifrost.auth.TokenRequest;
+import io.bifrost.signaling.Bifrost;
+import io.bifrost.signaling.config.ConfigLoader;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A real node on a loopback port picked by the system, with a known signing key. */
+public final class TestNode implements AutoCloseable {
+    public static final String KEY_ID = "test-key";
+    public static final String SECRET = "test-secret-that-is-long-enough-for-hs256";
+
+    private final Bifrost node;
+    private final TokenIssuer issuer = TokenIssuer.hmac(KEY_ID, SECRET.getBytes(StandardCharsets.UTF_8));
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private TestNode(Bifrost node) {
+        this.node = node;
+    }
+
+    public static TestNode start() throws Exception {
+        return start(Map.of());
+    }
+
+    /** @param overrides dotted config keys to values, on top of the test defaults */
+    public static TestNode start(Map<String, String> overrides) throws Exception {
+        Map<String, String> config = new HashMap<>();
+        config.put("server.host", "127.0.0.1");
+        config.put("server.port", "0");
+        config.put("server.shutdownGrace", "2s");
+        config.put("auth.hmacKeys", KEY_ID + "=" + SECRET);
+        config.putAll(overrides);
+        return new TestNode(Bifrost.create(ConfigLoader.load(null, Map.of(), config)).start());
+    }
+
+    public int port() {
+        return node.port();
+    }
+
+    public Bifrost node() {
+        return node;
+    }
+
+    public TokenIssuer issuer() {
+        return issuer;
+    }
+
+    public String token(String room, String identity, Role role) {
+        return issuer.issue(TokenRequest.builder(room, identity).role(role).build());
+    }
+
+    public URI rtc(String token) {
+        return URI.create("ws://127.0.0.1:" + port() + "/rtc?access_token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+    }
+
+    /** Connects as a speaker and returns once {@code joined} arrived. */
+    public WsClient join(String room, String identity) throws Exception {
+        return join(room, identity, Role.SPEAKER);
+    }
+
+    public WsClient join(String room, String identity, Role role) throws Exception {
+        WsClient client = WsClient.connect(rtc(token(room, identity, role)));
+        client.awaitJoined();
+        return client;
+    }
+
+    public HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + pathAndQuery)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() {
+        node.stop();
+    }
+}

@@ -1,0 +1,177 @@
+package io.bifrost.signaling.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A websocket test client that records every frame it receives, for assertions with timeouts. */
+public final class WsClient implements WebSocket.Listener, AutoCloseable {
+    public static final Duration WAIT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Close> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final List<JsonNode> backlog = new ArrayList<>(); // test thread only
+    private WebSocket socket;
+    private JsonNode joined;
+
+    public record Close(int code, String reason) {}
+
+    public static WsClient connect(URI uri) throws Exception {
+        WsClient client = new WsClient();
+        client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .connectTimeout(WAIT).buildAsync(uri, client).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return client;
+    }
+
+    public JsonNode awaitJoined() throws InterruptedException {
+        JsonNode first = next();
+        assertThat(first.path("type").asText()).as("first frame: %s", first).isEqualTo("joined");
+        joined = first;
+        return first;
+    }
+
+    /** This client's participant id, from {@code joined}. */
+    public String id() {
+        return joined.path("participant").path("id").asText();
+    }
+
+    public JsonNode joined() {
+        return joined;
+    }
+
+    public void send(Map<String, ?> message) {
+        try {
+            send(JSON.writeValueAsString(message));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    public void send(String raw) {
+        socket.sendText(raw, true).join();
+    }
+
+    public void sendBinary(byte[] bytes) {
+        socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
+    }
+
+    /** The next frame, whatever it is. */
+    public JsonNode next() throws InterruptedException {
+        if (!backlog.isEmpty()) {
+            return backlog.remove(0);
+        }
+        JsonNode frame = frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        if (frame == null) {
+            fail("no frame within %s (closed: %s)", WAIT, closed.getNow(null));
+        }
+        return frame;
+    }
+
+    /**
+     * The first frame of this type not taken yet. Frames of other types stay, in order, for
+     * later calls: tests can wait for what they check without caring how frames interleave.
+     */
+    public JsonNode expect(String type) throws InterruptedException {
+        for (int i = 0; i < backlog.size(); i++) {
+            if (backlog.get(i).path("type").asText().equals(type)) {
+                return backlog.remove(i);
+            }
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode frame = frames.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (frame == null) {
+                break;
+            }
+            if (frame.path("type").asText().equals(type)) {
+                return frame;
+            }
+            backlog.add(frame);
+        }
+        return fail("no '%s' frame within %s; received instead: %s (closed: %s)", type, WAIT, backlog, closed.getNow(null));
+    }
+
+    /** Asserts that nothing arrives for a while. */
+    public void expectSilence(Duration duration) throws InterruptedException {
+        assertThat(backlog).as("frames not taken yet").isEmpty();
+        JsonNode frame = frames.poll(duration.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(frame).as("unexpected frame").isNull();
+    }
+
+    public Close awaitClose() throws Exception {
+        return closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    /** Frames received and not yet taken. */
+    public List<JsonNode> drain() {
+        List<JsonNode> all = new ArrayList<>(backlog);
+        backlog.clear();
+        frames.drainTo(all);
+        return all;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+        webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            try {
+                frames.add(JSON.readTree(partial.toString()));
+            } catch (JsonProcessingException e) {
+                frames.add(JSON.createObjectNode().put("type", "<not JSON>").put("raw", partial.toString()));
+            }
+            partial.setLength(0);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(new Close(statusCode, reason));
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.complete(new Close(-1, String.valueOf(error)));
+    }
+
+    @Override
+    public void close() {
+        if (!closed.isDone()) {
+            socket.abort();
+        }
+    }
+
+    /** Closes cleanly, as a browser tab that goes away would. */
+    public void closeNormally() {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+    }
+}
