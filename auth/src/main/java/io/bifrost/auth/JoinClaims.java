@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param role      the role ({@code role}, defaults to listener)
  * @param grants    the effective grants: the token's, each missing one taken from the role
  * @param metadata  opaque app data for the other participants ({@code metadata}, defaults to "")
- * @param issuedAt  {@code iat}
+ * @param issuedAt  {@code iat}, or null when the token has none
  * @param notBefore {@code nbf}, or null
  * @param expiresAt {@code exp}
  * @param keyId     the id of the key that verified the token ({@code kid}, else {@code iss})
