@@ -889,7 +889,9 @@
 
   function avatar(p) {
     var label = (p.name || p.identity || '?').trim();
-    var initials = label.split(/\s+/).slice(0, 2).map(function (w) { return w.charAt(0); }).join('').toUpperCase();
+    var words = label.split(/\s+/).map(function (w) { return w.replace(/[^\p{L}\p{N}]/gu, ''); })
+      .filter(function (w) { return w.length > 0; });
+    var initials = words.slice(0, 2).map(function (w) { return Array.from(w)[0]; }).join('').toUpperCase();
     var node = el('span', 'avatar', initials || '?');
     node.style.background = 'hsl(' + hashHue(p.id || label) + ', 55%, 52%)';
     return node;

@@ -67,9 +67,7 @@ public final class Codec {
     public String encode(ClientMessage message) {
         return write(g -> {
             g.writeStringField("type", message.type());
-            if (message.id() != null) {
-                g.writeStringField("id", message.id());
-            }
+            writeIdIfAny(g, message.id());
             if (message instanceof ClientMessage.Addressed addressed) {
                 g.writeStringField("to", addressed.to());
             }
@@ -137,16 +135,14 @@ public final class Codec {
                 g.writeStringField("text", chat.text());
                 g.writeNumberField("ts", chat.ts());
             } else if (message instanceof ServerMessage.Ack ack) {
-                g.writeStringField("id", ack.id());
+                writeIdIfAny(g, ack.id());
                 if (ack.seq() != null) {
                     g.writeNumberField("seq", ack.seq());
                 }
             } else if (message instanceof ServerMessage.Pong pong) {
-                g.writeStringField("id", pong.id());
+                writeIdIfAny(g, pong.id());
             } else if (message instanceof ServerMessage.Error error) {
-                if (error.id() != null) {
-                    g.writeStringField("id", error.id());
-                }
+                writeIdIfAny(g, error.id());
                 g.writeStringField("code", error.code().wireName());
                 g.writeStringField("message", error.message());
             } else if (message instanceof ServerMessage.Disconnect disconnect) {
@@ -223,6 +219,12 @@ public final class Codec {
         g.writeNumberField("pingInterval", joined.pingInterval());
         g.writeNumberField("pingTimeout", joined.pingTimeout());
         g.writeNumberField("seq", joined.seq());
+    }
+
+    private static void writeIdIfAny(JsonGenerator g, String id) throws IOException {
+        if (id != null) {
+            g.writeStringField("id", id);
+        }
     }
 
     private static void writeParticipant(JsonGenerator g, ParticipantInfo p) throws IOException {
