@@ -69,6 +69,11 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         socket.sendText(raw, true).join();
     }
 
+    /** Sends without waiting: for frames the server may refuse by closing before they are fully written. */
+    public void sendAndForget(String raw) {
+        socket.sendText(raw, true);
+    }
+
     public void sendBinary(byte[] bytes) {
         socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
     }
