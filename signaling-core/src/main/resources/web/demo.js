@@ -111,7 +111,7 @@
   }
 
   function makeIdentity(name) {
-    var slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32);
+    var slug = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32);
     return (slug || 'guest') + '-' + randomSuffix(5);
   }
 
