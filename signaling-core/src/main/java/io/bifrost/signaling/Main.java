@@ -57,6 +57,9 @@ public final class Main {
             return args.length == 0 ? USAGE : OK;
         }
         try {
+            if (!List.of("serve", "token", "config").contains(args[0])) {
+                throw new UsageException("unknown command '" + args[0] + "'");
+            }
             Map<String, String> options = options(args);
             switch (args[0]) {
                 case "serve":
@@ -65,6 +68,7 @@ public final class Main {
                     out.println(token(options, env));
                     return OK;
                 case "config":
+                    allow(options);
                     ConfigLoader.describeDefaults().forEach((key, value) ->
                             out.printf("%-28s %-36s %s%n", key, value.isEmpty() ? "\"\"" : value, ConfigLoader.envName(key)));
                     return OK;
@@ -136,6 +140,9 @@ public final class Main {
             ttl = Durations.parse(options.getOrDefault("ttl", "1h"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
+        }
+        if (ttl.isZero()) {
+            throw new UsageException("--ttl must be longer than 0s");
         }
         BifrostConfig config = ConfigLoader.load(configFile(options, env), env, Map.of());
         TokenIssuer issuer = signingIssuer(config, options.get("key-id"));

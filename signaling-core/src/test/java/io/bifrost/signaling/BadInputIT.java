@@ -90,7 +90,9 @@ class BadInputIT {
              WsClient bob = node.join("bad-huge", "bob");
              WsClient carol = node.join("bad-huge", "carol")) {
             alice.sendAndForget("{\"type\":\"chat\",\"id\":\"h1\",\"text\":\"" + "a".repeat(2 * 1024 * 1024) + "\"}");
-            assertThat(alice.awaitClose().code()).isEqualTo(1009);
+            // 1009 when the close frame is read; when the server closes with part of the frame still
+            // unread, the kernel answers with a reset and the client only sees the connection die.
+            assertThat(alice.awaitClose().code()).isIn(1009, -1);
             assertThat(bob.expect("participant-left").path("participantId").asText()).isEqualTo(alice.id());
             assertRoomStillWorks(bob, carol);
         }

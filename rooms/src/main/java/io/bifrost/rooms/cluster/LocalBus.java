@@ -38,9 +38,17 @@ public final class LocalBus implements ClusterBus {
 
     @Override
     public Subscription subscribe(String room, Consumer<RoomEvent> listener) {
-        listeners.computeIfAbsent(room, r -> new CopyOnWriteArrayList<>()).add(listener);
+        // Each subscription gets its own entry, so closing one never ends another of the same listener.
+        Consumer<RoomEvent> entry = listener::accept;
+        // Adding inside compute: a concurrent close of the room's last subscription cannot
+        // remove the list between creating it and adding to it.
+        listeners.compute(room, (r, list) -> {
+            List<Consumer<RoomEvent>> target = list != null ? list : new CopyOnWriteArrayList<>();
+            target.add(entry);
+            return target;
+        });
         return () -> listeners.computeIfPresent(room, (r, list) -> {
-            list.remove(listener);
+            list.remove(entry);
             return list.isEmpty() ? null : list;
         });
     }

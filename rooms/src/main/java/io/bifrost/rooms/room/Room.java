@@ -19,6 +19,7 @@ import java.util.function.LongConsumer;
  * they pass a callback that runs on the room's thread.
  */
 public final class Room {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Room.class);
     private final String name;
     private final int capacity;
     private final Executor thread;
@@ -102,7 +103,8 @@ public final class Room {
     public void chat(String from, String text, long timestamp, LongConsumer posted, Consumer<RoomException> refused) {
         thread.execute(() -> {
             Participant sender = participants.get(from);
-            if (sender == null || !sender.grants().canPublishData()) {
+            // A hidden participant's message would reveal it to the room.
+            if (sender == null || !sender.grants().canPublishData() || sender.hidden()) {
                 refused.accept(forbidden(from, "post chat messages"));
                 return;
             }
@@ -124,12 +126,16 @@ public final class Room {
                 done.accept(forbidden(signal.from(), "send media signals"));
                 return;
             }
-            if (signal.to().equals(signal.from()) || !participants.containsKey(signal.to()) || !bus.send(signal)) {
-                done.accept(new RoomException(RoomException.Kind.NOT_FOUND,
-                        "no participant " + signal.to() + " in room " + name));
+            boolean delivered;
+            try {
+                delivered = !signal.to().equals(signal.from()) && participants.containsKey(signal.to()) && bus.send(signal);
+            } catch (RuntimeException e) {
+                log.error("{}: relaying a signal from {} to {} failed", name, signal.from(), signal.to(), e);
+                done.accept(new RoomException(RoomException.Kind.INTERNAL, "the signal could not be relayed"));
                 return;
             }
-            done.accept(null);
+            done.accept(delivered ? null
+                    : new RoomException(RoomException.Kind.NOT_FOUND, "no participant " + signal.to() + " in room " + name));
         });
     }
 

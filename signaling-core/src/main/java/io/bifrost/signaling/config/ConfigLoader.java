@@ -148,12 +148,24 @@ public final class ConfigLoader {
         merge(tree, (ObjectNode) parsed, "", origin, sources);
     }
 
-    private static void merge(ObjectNode target, ObjectNode source, String prefix, String origin, Map<String, String> sources) {
+    private static String describeDefault(JsonNode value) {
+        return value.isTextual() ? value.textValue() : value.toString();
+    }
+
+    private static void merge(ObjectNode target, ObjectNode source, String prefix, String origin, Map<String, String> sources)
+            throws ConfigException {
         Iterator<Map.Entry<String, JsonNode>> fields = source.fields();
-        while (fields.hasNext()) {
+        while (fields.hasNext()) { // a loop rather than forEach: merge throws
             Map.Entry<String, JsonNode> field = fields.next();
             String key = prefix + field.getKey();
             JsonNode existing = target.get(field.getKey());
+            if (field.getValue().isNull()) {
+                if (existing instanceof ObjectNode && !isMapValued(key)) {
+                    continue; // a group with everything under it commented out: its defaults stand
+                }
+                throw new ConfigException("config key '" + key + "' (from " + origin + ") has no value; "
+                        + "remove it to keep the default" + (existing == null || existing.isNull() ? "" : " (" + describeDefault(existing) + ")"));
+            }
             if (existing instanceof ObjectNode && field.getValue() instanceof ObjectNode && !existing.isEmpty()) {
                 merge((ObjectNode) existing, (ObjectNode) field.getValue(), key + ".", origin, sources);
             } else {
@@ -177,6 +189,11 @@ public final class ConfigLoader {
             String key = known.get(name);
             if (key == null) {
                 throw new ConfigException("unknown environment variable " + name + suggestion(name, known.keySet()));
+            }
+            String canonical = envName(key);
+            if (!canonical.equals(name) && env.containsKey(canonical) && !env.get(canonical).equals(e.getValue())) {
+                throw new ConfigException(name + " (" + e.getValue() + ") and " + canonical + " (" + env.get(canonical)
+                        + ") both set " + key + " to different values; keep one");
             }
             set(tree, key, e.getValue(), name);
             sources.put(key, "environment variable " + name);
@@ -213,14 +230,16 @@ public final class ConfigLoader {
         for (int i = 0; i < path.length - 1; i++) {
             JsonNode child = parent.get(path[i]);
             if (!(child instanceof ObjectNode)) {
-                throw new ConfigException("unknown config key '" + dottedKey + "' (from " + origin + ")");
+                throw new ConfigException("unknown config key '" + dottedKey + "' (from " + origin + ")"
+                        + suggestion(dottedKey, describeLeafKeys(tree)));
             }
             parent = (ObjectNode) child;
         }
         String leaf = path[path.length - 1];
         JsonNode current = parent.get(leaf);
         if (current == null) {
-            throw new ConfigException("unknown config key '" + dottedKey + "' (from " + origin + ")");
+            throw new ConfigException("unknown config key '" + dottedKey + "' (from " + origin + ")"
+                    + suggestion(dottedKey, describeLeafKeys(tree)));
         }
         if (current.isArray()) {
             ArrayNode list = parent.putArray(leaf);
@@ -277,6 +296,10 @@ public final class ConfigLoader {
 
     static String from(Map<String, String> sources, String key) {
         String origin = sources.get(key);
+        int dot = key.lastIndexOf('.');
+        if (origin == null && dot > 0) {
+            return from(sources, key.substring(0, dot)); // an entry of a map set as a whole
+        }
         return origin == null ? "" : " (from " + origin + ")";
     }
 

@@ -37,7 +37,8 @@ public final class Codec {
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
                 .build();
-        this.mapper = new ObjectMapper(factory);
+        // One message per frame: trailing content would otherwise be silently ignored.
+        this.mapper = new ObjectMapper(factory).enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     // ---------------------------------------------------------------- client -> server
@@ -176,11 +177,11 @@ public final class Codec {
             case "chat":
                 return new ServerMessage.Chat(root.path("seq").asLong(), text(root, "from"), text(root, "text"), root.path("ts").asLong());
             case "ack":
-                return new ServerMessage.Ack(text(root, "id"), root.has("seq") ? root.get("seq").asLong() : null);
+                return new ServerMessage.Ack(text(root, "id"), root.hasNonNull("seq") ? root.get("seq").asLong() : null);
             case "pong":
                 return new ServerMessage.Pong(text(root, "id"));
             case "error":
-                return new ServerMessage.Error(text(root, "id"), ErrorCode.fromWire(text(root, "code")), text(root, "message"));
+                return new ServerMessage.Error(text(root, "id"), errorCode(text(root, "code")), text(root, "message"));
             case "disconnect":
                 return new ServerMessage.Disconnect(text(root, "reason"), root.path("reconnect").asBoolean());
             default:
@@ -358,9 +359,21 @@ public final class Codec {
         return list;
     }
 
+    private static ErrorCode errorCode(String wireName) throws ProtocolException {
+        try {
+            return ErrorCode.fromWire(String.valueOf(wireName));
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, null, "error: " + e.getMessage());
+        }
+    }
+
     /** Echoing client input into an error message: bounded, so an error cannot amplify a frame. */
     private static String abbreviate(String value) {
-        return value.length() <= 32 ? value : value.substring(0, 32) + "…";
+        if (value.length() <= 32) {
+            return value;
+        }
+        int end = Character.isHighSurrogate(value.charAt(31)) ? 31 : 32; // never split a character
+        return value.substring(0, end) + "…";
     }
 
     private interface Body {

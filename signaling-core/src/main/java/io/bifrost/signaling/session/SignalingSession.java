@@ -306,6 +306,7 @@ public final class SignalingSession implements RoomMember {
             case ROOM_FULL: return ErrorCode.ROOM_FULL;
             case NOT_FOUND: return ErrorCode.NOT_FOUND;
             case FORBIDDEN: return ErrorCode.FORBIDDEN;
+            case INTERNAL: return ErrorCode.INTERNAL;
             default: return ErrorCode.BAD_REQUEST;
         }
     }

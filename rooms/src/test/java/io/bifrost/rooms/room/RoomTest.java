@@ -1,0 +1,602 @@
+package io.bifrost.rooms.room;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.bifrost.auth.Grants;
+import io.bifrost.auth.Role;
+import io.bifrost.rooms.cluster.ClusterBus;
+import io.bifrost.rooms.cluster.LocalBus;
+import io.bifrost.rooms.cluster.Signal;
+import io.bifrost.rooms.room.RoomEvent.ChatPosted;
+import io.bifrost.rooms.room.RoomEvent.ParticipantJoined;
+import io.bifrost.rooms.room.RoomEvent.ParticipantLeft;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RoomTest {
+    private static final String ROOM = "demo";
+    /** Generous: a lost callback fails the test instead of hanging it, a slow CI machine still passes. */
+    private static final long TIMEOUT_SECONDS = 20;
+    /** Runs room tasks on the calling thread, so the simple tests are deterministic. */
+    private static final Executor DIRECT = Runnable::run;
+    private static final Grants HIDDEN_RECORDER = new Grants(false, true, false, false, true);
+
+    private final ClusterBus bus = new LocalBus();
+    /** Every event of {@link #ROOM}, in publication order. */
+    private final List<RoomEvent> events = new CopyOnWriteArrayList<>();
+    private final List<ExecutorService> pools = new ArrayList<>();
+
+    RoomTest() {
+        bus.subscribe(ROOM, events::add);
+    }
+
+    @AfterEach
+    void stopPools() {
+        pools.forEach(ExecutorService::shutdownNow);
+        bus.close();
+    }
+
+    // ---------------------------------------------------------------- joining
+
+    @Test
+    void joinersGetIncreasingSeqsAndSeeTheOthersInJoinOrder() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant bob = participant("bob", Role.SPEAKER);
+        Participant carol = participant("carol", Role.LISTENER);
+
+        Member a = join(rooms, alice);
+        Member b = join(rooms, bob);
+        Member c = join(rooms, carol);
+
+        assertThat(a.seq()).isEqualTo(1);
+        assertThat(a.others()).isEmpty();
+        assertThat(b.seq()).isEqualTo(2);
+        assertThat(b.others()).containsExactly(alice);
+        assertThat(c.seq()).isEqualTo(3);
+        assertThat(c.others()).containsExactly(alice, bob);
+        assertThat(c.self()).isEqualTo(carol);
+        assertThat(events).containsExactly(
+                new ParticipantJoined(ROOM, 1, alice), new ParticipantJoined(ROOM, 2, bob), new ParticipantJoined(ROOM, 3, carol));
+        assertThat(a.room()).isSameAs(b.room()).isSameAs(c.room());
+        assertThat(a.room().size()).isEqualTo(3);
+    }
+
+    @Test
+    void theJoinedSnapshotLeavesOutSelfAndHiddenParticipants() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant recorder = participant("recorder", Role.LISTENER, HIDDEN_RECORDER);
+        Participant alice = participant("alice", Role.HOST);
+        Participant bob = participant("bob", Role.SPEAKER);
+
+        Member r = join(rooms, recorder);
+        Member a = join(rooms, alice);
+        Member b = join(rooms, bob);
+
+        assertThat(a.others()).isEmpty();
+        assertThat(b.others()).containsExactly(alice);
+        assertThat(r.others()).isEmpty();
+        assertThat(b.room().size()).as("hidden participants still count").isEqualTo(3);
+    }
+
+    @Test
+    void aHiddenParticipantComingAndGoingProducesNoEvent() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant recorder = participant("recorder", Role.LISTENER, HIDDEN_RECORDER);
+        Participant bob = participant("bob", Role.SPEAKER);
+
+        Member a = join(rooms, alice);
+        Member r = join(rooms, recorder);
+        r.room().leave(recorder.id(), LeaveReason.LEFT);
+        Member b = join(rooms, bob);
+
+        assertThat(r.seq()).as("a hidden joiner sees the current state").isEqualTo(1);
+        assertThat(b.seq()).as("no seq was spent on the hidden participant").isEqualTo(2);
+        assertThat(events).containsExactly(new ParticipantJoined(ROOM, 1, alice), new ParticipantJoined(ROOM, 2, bob));
+        assertThat(a.room().size()).isEqualTo(2);
+    }
+
+    @Test
+    void aFullRoomRefusesTheNextJoinerWithRoomFull() {
+        Rooms rooms = new Rooms(bus, DIRECT, 2);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+        join(rooms, participant("bob", Role.SPEAKER));
+
+        Member c = join(rooms, participant("carol", Role.LISTENER));
+
+        assertThat(c.joined()).isFalse();
+        assertThat(c.refusal().kind()).isEqualTo(RoomException.Kind.ROOM_FULL);
+        assertThat(c.refusal().getMessage()).contains(ROOM, "2");
+        assertThat(rooms.isFull(ROOM)).isTrue();
+        assertThat(events).hasSize(2);
+
+        a.room().leave(alice.id(), LeaveReason.LEFT);
+        Member d = join(rooms, participant("dave", Role.LISTENER));
+
+        assertThat(rooms.isFull(ROOM)).isTrue();
+        assertThat(d.joined()).as("a place freed by a leave is taken again").isTrue();
+    }
+
+    @Test
+    void roomsRefuseACapacityBelowOne() {
+        assertThatThrownBy(() -> new Rooms(bus, DIRECT, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+    }
+
+    // ---------------------------------------------------------------- leaving
+
+    @Test
+    void leavingTwiceIsHarmless() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant bob = participant("bob", Role.SPEAKER);
+        join(rooms, alice);
+        Member b = join(rooms, bob);
+
+        b.room().leave(bob.id(), LeaveReason.LEFT);
+        b.room().leave(bob.id(), LeaveReason.DISCONNECTED);
+        Member c = join(rooms, participant("carol", Role.LISTENER));
+
+        assertThat(events.stream().filter(e -> e instanceof ParticipantLeft))
+                .containsExactly(new ParticipantLeft(ROOM, 3, bob.id(), LeaveReason.LEFT));
+        assertThat(c.seq()).isEqualTo(4);
+        assertThat(c.others()).containsExactly(alice);
+        assertThat(b.room().size()).isEqualTo(2);
+    }
+
+    @Test
+    void aRoomEmptiedAndRetiredIsCreatedAgainOnTheNextJoin() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+
+        a.room().leave(alice.id(), LeaveReason.LEFT);
+
+        assertThat(rooms.count()).isZero();
+
+        Participant bob = participant("bob", Role.SPEAKER);
+        Member b = join(rooms, bob);
+
+        assertThat(b.joined()).isTrue();
+        assertThat(b.others()).isEmpty();
+        assertThat(b.room()).isNotSameAs(a.room());
+        assertThat(rooms.count()).isEqualTo(1);
+        assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(ParticipantJoined.class,
+                e -> assertThat(e.participant()).isEqualTo(bob));
+    }
+
+    @Test
+    void aJoinQueuedBehindTheLastLeaveLandsInANewRoom() {
+        ManualExecutor pool = new ManualExecutor();
+        Rooms rooms = new Rooms(bus, pool, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = new Member();
+        rooms.join(ROOM, alice, a);
+        pool.runAll();
+        Room first = a.room();
+
+        // The leave and the join are both queued on the old room before either runs:
+        // the join finds the room closed by the leave.
+        first.leave(alice.id(), LeaveReason.LEFT);
+        Participant bob = participant("bob", Role.SPEAKER);
+        Member b = new Member();
+        rooms.join(ROOM, bob, b);
+        pool.runAll();
+
+        assertThat(b.joined()).isTrue();
+        assertThat(b.room()).isNotSameAs(first);
+        assertThat(b.others()).isEmpty();
+        assertThat(rooms.count()).isEqualTo(1);
+        assertThat(b.room().size()).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- signals
+
+    @Test
+    void aSignalReachesTheRecipientsInbox() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant bob = participant("bob", Role.LISTENER);
+        Member a = join(rooms, alice);
+        join(rooms, bob);
+        List<Signal> bobInbox = new ArrayList<>();
+        bus.registerInbox(bob.id(), bobInbox::add);
+        Signal offer = new Signal(ROOM, alice.id(), bob.id(), Signal.Kind.OFFER, "v=0\r\n");
+
+        Outcome outcome = relay(a.room(), offer);
+
+        assertThat(outcome.done()).isTrue();
+        assertThat(outcome.error()).isNull();
+        assertThat(bobInbox).containsExactly(offer);
+    }
+
+    @Test
+    void aSignalToSomeoneNotInTheRoomIsNotFound() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+
+        Outcome outcome = relay(a.room(), new Signal(ROOM, alice.id(), "p_nope00000000", Signal.Kind.OFFER, "v=0\r\n"));
+
+        assertThat(outcome.error().kind()).isEqualTo(RoomException.Kind.NOT_FOUND);
+        assertThat(outcome.error().getMessage()).contains("p_nope00000000", ROOM);
+    }
+
+    @Test
+    void aSignalToAParticipantOfAnotherRoomIsNotFoundAndNotDelivered() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant eve = participant("eve", Role.SPEAKER);
+        Member a = join(rooms, alice);
+        Member e = new Member();
+        rooms.join("other-room", eve, e);
+        List<Signal> eveInbox = new ArrayList<>();
+        bus.registerInbox(eve.id(), eveInbox::add);
+
+        Outcome outcome = relay(a.room(), new Signal(ROOM, alice.id(), eve.id(), Signal.Kind.OFFER, "v=0\r\n"));
+
+        assertThat(e.joined()).isTrue();
+        assertThat(outcome.error().kind()).isEqualTo(RoomException.Kind.NOT_FOUND);
+        assertThat(eveInbox).isEmpty();
+    }
+
+    @Test
+    void aSignalToOneselfIsNotFound() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+        List<Signal> aliceInbox = new ArrayList<>();
+        bus.registerInbox(alice.id(), aliceInbox::add);
+
+        Outcome outcome = relay(a.room(), new Signal(ROOM, alice.id(), alice.id(), Signal.Kind.CANDIDATE, null));
+
+        assertThat(outcome.error().kind()).isEqualTo(RoomException.Kind.NOT_FOUND);
+        assertThat(aliceInbox).isEmpty();
+    }
+
+    @Test
+    void aSignalToAParticipantWhoseConnectionIsGoneIsNotFound() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant bob = participant("bob", Role.SPEAKER);
+        Member a = join(rooms, alice);
+        join(rooms, bob); // in the room, but no inbox registered
+
+        Outcome outcome = relay(a.room(), new Signal(ROOM, alice.id(), bob.id(), Signal.Kind.ANSWER, "v=0\r\n"));
+
+        assertThat(outcome.error().kind()).isEqualTo(RoomException.Kind.NOT_FOUND);
+    }
+
+    @Test
+    void aParticipantThatNeitherPublishesNorSubscribesMayNotSignal() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant chatOnly = participant("bot", Role.LISTENER, new Grants(false, false, true, false, false));
+        Participant bob = participant("bob", Role.SPEAKER);
+        Member c = join(rooms, chatOnly);
+        join(rooms, bob);
+        List<Signal> bobInbox = new ArrayList<>();
+        bus.registerInbox(bob.id(), bobInbox::add);
+
+        Outcome outcome = relay(c.room(), new Signal(ROOM, chatOnly.id(), bob.id(), Signal.Kind.OFFER, "v=0\r\n"));
+
+        assertThat(outcome.error().kind()).isEqualTo(RoomException.Kind.FORBIDDEN);
+        assertThat(outcome.error().getMessage()).contains(chatOnly.id());
+        assertThat(bobInbox).isEmpty();
+    }
+
+    @Test
+    void aSignalFromSomeoneNotInTheRoomIsForbidden() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant bob = participant("bob", Role.SPEAKER);
+        Member b = join(rooms, bob);
+        bus.registerInbox(bob.id(), s -> { });
+
+        Outcome outcome = relay(b.room(), new Signal(ROOM, "p_stranger0000", bob.id(), Signal.Kind.OFFER, "v=0\r\n"));
+
+        assertThat(outcome.error().kind()).isEqualTo(RoomException.Kind.FORBIDDEN);
+    }
+
+    // ---------------------------------------------------------------- chat
+
+    @Test
+    void chatIsPublishedWithTheNextSeq() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.LISTENER);
+        Member a = join(rooms, alice);
+        AtomicLong posted = new AtomicLong(-1);
+
+        a.room().chat(alice.id(), "hello", 1_795_338_000_000L, posted::set, e -> { throw new AssertionError(e); });
+
+        assertThat(posted.get()).isEqualTo(2);
+        assertThat(events).endsWith(new ChatPosted(ROOM, 2, alice.id(), "hello", 1_795_338_000_000L));
+    }
+
+    @Test
+    void chatNeedsCanPublishData() {
+        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        Participant mute = participant("mute", Role.SPEAKER, new Grants(true, true, false, false, false));
+        Member m = join(rooms, mute);
+        AtomicReference<RoomException> refused = new AtomicReference<>();
+        AtomicLong posted = new AtomicLong(-1);
+
+        m.room().chat(mute.id(), "hello", 1L, posted::set, refused::set);
+
+        assertThat(refused.get().kind()).isEqualTo(RoomException.Kind.FORBIDDEN);
+        assertThat(refused.get().getMessage()).contains(mute.id(), ROOM);
+        assertThat(posted.get()).isEqualTo(-1);
+        assertThat(events).noneMatch(e -> e instanceof ChatPosted);
+    }
+
+    // ---------------------------------------------------------------- concurrency
+
+    @Test
+    void concurrentJoinsFromSeveralThreadsEndWithEveryoneInAndContiguousSeqs() throws Exception {
+        int threads = 6;
+        int joinsPerThread = 50;
+        int total = threads * joinsPerThread;
+        ExecutorService roomPool = pool(Executors.newFixedThreadPool(3));
+        ExecutorService callers = pool(Executors.newFixedThreadPool(threads));
+        Rooms rooms = new Rooms(bus, roomPool, total);
+        CountDownLatch joined = new CountDownLatch(total);
+        Queue<Member> members = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            callers.execute(() -> {
+                await(start);
+                for (int i = 0; i < joinsPerThread; i++) {
+                    Member member = new Member(joined);
+                    members.add(member);
+                    rooms.join(ROOM, participant("user-" + thread + "-" + i, Role.LISTENER), member);
+                }
+            });
+        }
+        start.countDown();
+
+        assertThat(joined.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("every joiner heard back").isTrue();
+        assertThat(members).hasSize(total).allMatch(Member::joined);
+        assertThat(members.stream().map(Member::seq).collect(Collectors.toSet()))
+                .isEqualTo(LongStream.rangeClosed(1, total).boxed().collect(Collectors.toSet()));
+        assertThat(members).allSatisfy(m -> assertThat(m.others()).hasSize((int) m.seq() - 1));
+        assertThat(events.stream().map(RoomEvent::seq).collect(Collectors.toList()))
+                .isEqualTo(LongStream.rangeClosed(1, total).boxed().collect(Collectors.toList()));
+        Set<String> identities = members.stream().map(m -> m.self().identity()).collect(Collectors.toSet());
+        assertThat(identities).hasSize(total);
+        assertThat(rooms.count()).isEqualTo(1);
+        assertThat(members.peek().room().size()).isEqualTo(total);
+    }
+
+    @Test
+    void concurrentJoinsBeyondCapacityAdmitExactlyTheCapacity() throws Exception {
+        int capacity = 40;
+        int joiners = 200;
+        ExecutorService callers = pool(Executors.newFixedThreadPool(4));
+        Rooms rooms = new Rooms(bus, ForkJoinPool.commonPool(), capacity);
+        CountDownLatch answered = new CountDownLatch(joiners);
+        Queue<Member> members = new ConcurrentLinkedQueue<>();
+
+        for (int i = 0; i < joiners; i++) {
+            int n = i;
+            callers.execute(() -> {
+                Member member = new Member(answered);
+                members.add(member);
+                rooms.join(ROOM, participant("user-" + n, Role.LISTENER), member);
+            });
+        }
+
+        assertThat(answered.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("every joiner heard back").isTrue();
+        assertThat(members.stream().filter(Member::joined)).hasSize(capacity);
+        assertThat(members.stream().filter(m -> !m.joined()))
+                .hasSize(joiners - capacity)
+                .allMatch(m -> m.refusal().kind() == RoomException.Kind.ROOM_FULL);
+        assertThat(events.stream().map(RoomEvent::seq).collect(Collectors.toList()))
+                .isEqualTo(LongStream.rangeClosed(1, capacity).boxed().collect(Collectors.toList()));
+    }
+
+    @Test
+    void concurrentJoinsAndLeavesKeepSeqsContiguous() throws Exception {
+        int joiners = 120;
+        ExecutorService roomPool = pool(Executors.newFixedThreadPool(2));
+        ExecutorService callers = pool(Executors.newFixedThreadPool(4));
+        Rooms rooms = new Rooms(bus, roomPool, joiners + 1);
+        Participant anchor = participant("anchor", Role.HOST); // keeps the room from retiring
+        CountDownLatch anchored = new CountDownLatch(1);
+        rooms.join(ROOM, anchor, new Member(anchored));
+        assertThat(anchored.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch gone = new CountDownLatch(joiners);
+        Set<String> left = ConcurrentHashMap.newKeySet();
+
+        for (int i = 0; i < joiners; i++) {
+            int n = i;
+            callers.execute(() -> rooms.join(ROOM, participant("user-" + n, Role.LISTENER), new RoomMember() {
+                @Override
+                public void joined(Room room, Participant self, List<Participant> others, long seq) {
+                    room.leave(self.id(), LeaveReason.LEFT); // queued on the room behind other joins
+                    left.add(self.id());
+                    gone.countDown();
+                }
+
+                @Override
+                public void refused(RoomException reason) {
+                    throw new AssertionError(reason);
+                }
+            }));
+        }
+
+        assertThat(gone.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        awaitEvents(1 + 2 * joiners);
+        assertThat(events.stream().map(RoomEvent::seq).collect(Collectors.toList()))
+                .isEqualTo(LongStream.rangeClosed(1, 1 + 2L * joiners).boxed().collect(Collectors.toList()));
+        assertThat(events.stream().filter(e -> e instanceof ParticipantLeft)
+                .map(e -> ((ParticipantLeft) e).participantId()).collect(Collectors.toSet())).isEqualTo(left);
+        assertThat(rooms.count()).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static Participant participant(String identity, Role role) {
+        return participant(identity, role, role.defaultGrants());
+    }
+
+    private static Participant participant(String identity, Role role, Grants grants) {
+        return new Participant(Ids.participant(), identity, null, role, grants, "");
+    }
+
+    /** Joins on {@link #DIRECT} rooms, where the outcome is known when join returns. */
+    private static Member join(Rooms rooms, Participant participant) {
+        Member member = new Member();
+        rooms.join(ROOM, participant, member);
+        assertThat(member.answered()).as("answered at once on a direct pool").isTrue();
+        return member;
+    }
+
+    private static Outcome relay(Room room, Signal signal) {
+        Outcome outcome = new Outcome();
+        room.relay(signal, outcome::complete);
+        assertThat(outcome.done()).as("answered at once on a direct pool").isTrue();
+        return outcome;
+    }
+
+    private ExecutorService pool(ExecutorService pool) {
+        pools.add(pool);
+        return pool;
+    }
+
+    private void awaitEvents(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (events.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(events).hasSize(count);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("start signal not given");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Records what the room answered; callbacks run on the room's thread, read after a latch. */
+    private static final class Member implements RoomMember {
+        private final CountDownLatch answered;
+        private volatile Room room;
+        private volatile Participant self;
+        private volatile List<Participant> others;
+        private volatile long seq = -1;
+        private volatile RoomException refusal;
+
+        Member() {
+            this(new CountDownLatch(1));
+        }
+
+        Member(CountDownLatch answered) {
+            this.answered = answered;
+        }
+
+        @Override
+        public void joined(Room room, Participant self, List<Participant> others, long seq) {
+            assertThat(this.room).as("joined once").isNull();
+            this.room = room;
+            this.self = self;
+            this.others = List.copyOf(others);
+            this.seq = seq;
+            answered.countDown();
+        }
+
+        @Override
+        public void refused(RoomException reason) {
+            this.refusal = reason;
+            answered.countDown();
+        }
+
+        boolean answered() {
+            return room != null || refusal != null;
+        }
+
+        boolean joined() {
+            return room != null;
+        }
+
+        Room room() {
+            return room;
+        }
+
+        Participant self() {
+            return self;
+        }
+
+        List<Participant> others() {
+            return others;
+        }
+
+        long seq() {
+            return seq;
+        }
+
+        RoomException refusal() {
+            return refusal;
+        }
+    }
+
+    private static final class Outcome {
+        private boolean done;
+        private RoomException error;
+
+        void complete(RoomException error) {
+            assertThat(done).as("answered once").isFalse();
+            this.done = true;
+            this.error = error;
+        }
+
+        boolean done() {
+            return done;
+        }
+
+        RoomException error() {
+            return error;
+        }
+    }
+
+    /** A pool the test drives: tasks run when the test says so, in submission order. */
+    private static final class ManualExecutor implements Executor {
+        private final Queue<Runnable> queue = new ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable task) {
+            queue.add(task);
+        }
+
+        void runAll() {
+            for (Runnable task = queue.poll(); task != null; task = queue.poll()) {
+                task.run();
+            }
+        }
+    }
+}
