@@ -141,15 +141,9 @@ public final class Bifrost implements AutoCloseable {
         stop();
     }
 
-    /** Where the development key lives unless {@code auth.devKeyFile} says otherwise. */
+    /** Where the development key lives; the loader fills in the default. */
     public static Path devKeyFile(BifrostConfig config) {
-        String configured = config.auth().devKeyFile();
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        Path home = Path.of(System.getProperty("user.home", "."));
-        Path dir = Files.isWritable(home) ? home.resolve(".bifrost") : Path.of(".bifrost");
-        return dir.resolve("dev-key");
+        return Path.of(config.auth().devKeyFile());
     }
 
     private static TokenVerifier verifier(BifrostConfig config, DevKey devKeyOrNull) throws ConfigException {

@@ -111,6 +111,12 @@ class AdmissionIT {
     }
 
     @Test
+    void roomNamesAndIdentitiesAreBoundedAndPrintable() throws Exception {
+        assertRefused(query(node.token("r".repeat(129), "alice", Role.SPEAKER)), 401, "unauthorized", "invalid-claims");
+        assertRefused(query(node.token("adm", "alice\nINFO forged log line", Role.SPEAKER)), 401, "unauthorized", "invalid-claims");
+    }
+
+    @Test
     void garbageIs401Malformed() throws Exception {
         assertRefused("/rtc?access_token=not-a-jwt", 401, "unauthorized", "malformed");
     }

@@ -29,7 +29,8 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param jwksCacheTtl how long fetched JWKS keys are trusted; default 5m
      * @param audience the {@code aud} every token must carry; default {@code bifrost}
      * @param clockSkew tolerance for {@code exp} and {@code nbf}; default 10s
-     * @param devKeyFile where the development key lives; default {@code ~/.bifrost/dev-key}
+     * @param devKeyFile where the development key lives; default {@code ~/.bifrost/dev-key}, or
+     *     {@code ./.bifrost/dev-key} when the home directory is read-only (filled in by the loader)
      */
     public record Auth(Map<String, String> hmacKeys, Map<String, String> publicKeys, String jwksUrl,
                        Duration jwksCacheTtl, String audience, Duration clockSkew, String devKeyFile) {

@@ -25,7 +25,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,9 +153,7 @@ public final class ConfigLoader {
 
     private static void merge(ObjectNode target, ObjectNode source, String prefix, String origin, Map<String, String> sources)
             throws ConfigException {
-        Iterator<Map.Entry<String, JsonNode>> fields = source.fields();
-        while (fields.hasNext()) { // a loop rather than forEach: merge throws
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : source.properties()) { // a loop rather than forEach: merge throws
             String key = prefix + field.getKey();
             JsonNode existing = target.get(field.getKey());
             if (field.getValue().isNull()) {
@@ -208,7 +205,7 @@ public final class ConfigLoader {
 
     /** Leaves are scalars, lists and maps (a map is set as a whole, e.g. {@code auth.hmacKeys}). */
     private static void collectLeaves(JsonNode node, String prefix, Map<String, String> out) {
-        node.fields().forEachRemaining(f -> {
+        node.properties().forEach(f -> {
             String key = prefix + f.getKey();
             JsonNode value = f.getValue();
             if (value.isObject() && !isMapValued(key)) {
@@ -286,7 +283,20 @@ public final class ConfigLoader {
             throw new ConfigException("invalid configuration: " + e.getMessage());
         }
         ConfigValidator.validate(config, sources);
-        return config;
+        return withDevKeyFile(config);
+    }
+
+    /** The development key's default home: the user's home, or the working directory when that is read-only. */
+    private static BifrostConfig withDevKeyFile(BifrostConfig config) {
+        BifrostConfig.Auth auth = config.auth();
+        if (auth.devKeyFile() != null && !auth.devKeyFile().isBlank()) {
+            return config;
+        }
+        Path home = Path.of(System.getProperty("user.home", "."));
+        Path dir = Files.isWritable(home) ? home.resolve(".bifrost") : Path.of(".bifrost");
+        BifrostConfig.Auth resolved = new BifrostConfig.Auth(auth.hmacKeys(), auth.publicKeys(), auth.jwksUrl(),
+                auth.jwksCacheTtl(), auth.audience(), auth.clockSkew(), dir.resolve("dev-key").toString());
+        return new BifrostConfig(config.server(), resolved, config.rooms(), config.limits(), config.ice());
     }
 
     private static String path(JsonMappingException e) {

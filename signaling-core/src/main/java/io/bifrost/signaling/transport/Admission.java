@@ -16,6 +16,8 @@ final class Admission {
     static final int UNAUTHORIZED = 401;
     static final int FORBIDDEN = 403;
     static final int UNAVAILABLE = 503;
+    /** Room names and identities are names, echoed in events and logs: bounded and printable. */
+    private static final int MAX_NAME_LENGTH = 128;
 
     private final TokenVerifier verifier;
     private final Rooms rooms;
@@ -51,6 +53,13 @@ final class Admission {
             }
             return refuse(UNAUTHORIZED, ErrorCode.UNAUTHORIZED, e.reason().code(), e.getMessage());
         }
+        String badName = badName("room", claims.room());
+        if (badName == null) {
+            badName = badName("identity (sub)", claims.identity());
+        }
+        if (badName != null) {
+            return refuse(UNAUTHORIZED, ErrorCode.UNAUTHORIZED, "invalid-claims", badName);
+        }
         if (room != null && !room.equals(claims.room())) {
             return refuse(FORBIDDEN, ErrorCode.FORBIDDEN, "wrong-room", "the token is for another room than '" + abbreviate(room) + "'");
         }
@@ -59,6 +68,18 @@ final class Admission {
                     "room " + claims.room() + " is full (" + rooms.capacity() + " participants)");
         }
         return new Decision(claims, OK, null, null, null);
+    }
+
+    private static String badName(String what, String value) {
+        if (value.length() > MAX_NAME_LENGTH) {
+            return "the token's " + what + " is longer than " + MAX_NAME_LENGTH + " characters";
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                return "the token's " + what + " contains a control character";
+            }
+        }
+        return null;
     }
 
     private static Decision refuse(int status, ErrorCode code, String reason, String message) {

@@ -41,8 +41,9 @@ public final class RtcEndpoint implements Session.Listener {
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason) {
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
         signaling.closed(statusCode == CloseCodes.NORMAL || statusCode == CloseCodes.GOING_AWAY);
+        callback.succeed();
     }
 
     @Override

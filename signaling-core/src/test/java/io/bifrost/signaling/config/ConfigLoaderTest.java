@@ -31,7 +31,7 @@ class ConfigLoaderTest {
 
         BifrostConfig config = ConfigLoader.load(null, env, Map.of());
 
-        assertThat(config).isEqualTo(BifrostConfig.defaults());
+        assertThat(config).isEqualTo(defaultsAsLoaded());
         assertThat(config.server().port()).isEqualTo(7800);
         assertThat(config.limits().pingInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.limits().pingTimeout()).isEqualTo(Duration.ofSeconds(30));
@@ -132,7 +132,7 @@ class ConfigLoaderTest {
     void theConfigFileVariableIsNotMistakenForAnUnknownKey() throws Exception {
         BifrostConfig config = ConfigLoader.load(null, Map.of("BIFROST_CONFIG", "/etc/bifrost.yaml"), Map.of());
 
-        assertThat(config).isEqualTo(BifrostConfig.defaults());
+        assertThat(config).isEqualTo(defaultsAsLoaded());
     }
 
     // ---------------------------------------------------------------- unknown keys
@@ -308,9 +308,9 @@ class ConfigLoaderTest {
 
     @Test
     void anEmptyFileMeansAllDefaults() throws Exception {
-        assertThat(ConfigLoader.load(yaml(""), Map.of(), Map.of())).isEqualTo(BifrostConfig.defaults());
+        assertThat(ConfigLoader.load(yaml(""), Map.of(), Map.of())).isEqualTo(defaultsAsLoaded());
         assertThat(ConfigLoader.load(yaml("# nothing configured yet\n"), Map.of(), Map.of()))
-                .isEqualTo(BifrostConfig.defaults());
+                .isEqualTo(defaultsAsLoaded());
     }
 
     @Test
@@ -379,5 +379,20 @@ class ConfigLoaderTest {
             }
         }
         return keys;
+    }
+
+    /** The defaults, with the development key file the loader resolves under the user's home. */
+    private static BifrostConfig defaultsAsLoaded() {
+        BifrostConfig d = BifrostConfig.defaults();
+        BifrostConfig.Auth a = d.auth();
+        String devKeyFile = java.nio.file.Path.of(System.getProperty("user.home"), ".bifrost", "dev-key").toString();
+        return new BifrostConfig(d.server(), new BifrostConfig.Auth(a.hmacKeys(), a.publicKeys(), a.jwksUrl(),
+                a.jwksCacheTtl(), a.audience(), a.clockSkew(), devKeyFile), d.rooms(), d.limits(), d.ice());
+    }
+
+    @Test
+    void theDevelopmentKeyLivesUnderTheUsersHomeByDefault() throws Exception {
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).auth().devKeyFile())
+                .isEqualTo(java.nio.file.Path.of(System.getProperty("user.home"), ".bifrost", "dev-key").toString());
     }
 }
