@@ -104,6 +104,16 @@ public final class Bifrost implements AutoCloseable {
         return server.port();
     }
 
+    /**
+     * Drops a participant's websocket without a close handshake, as a network failure would:
+     * its room sees it leave as {@code disconnected} and its client reconnects.
+     *
+     * @return false when the participant has no connection on this node
+     */
+    public boolean dropConnection(String participantId) {
+        return sessions.drop(participantId);
+    }
+
     /** The issuer of development tokens, present when no signing key is configured. */
     public Optional<TokenIssuer> devTokenIssuer() {
         return Optional.ofNullable(devIssuer);

@@ -99,6 +99,20 @@ class JoinIT {
     }
 
     @Test
+    void aConnectionDroppedByTheServerEndsLikeANetworkFailure() throws Exception {
+        try (WsClient alice = node.join("join-kill", "alice");
+             WsClient bob = node.join("join-kill", "bob")) {
+            alice.expect("participant-joined");
+            assertThat(node.node().dropConnection(bob.id())).isTrue();
+            assertThat(bob.awaitClose().code()).isNotEqualTo(1000);
+            JsonNode left = alice.expect("participant-left");
+            assertThat(left.path("participantId").asText()).isEqualTo(bob.id());
+            assertThat(left.path("reason").asText()).isEqualTo("disconnected");
+            assertThat(node.node().dropConnection(bob.id())).isFalse();
+        }
+    }
+
+    @Test
     void theTokenMayComeInAnAuthorizationHeader() throws Exception {
         String token = node.token("join-header", "carol", Role.LISTENER);
         WsClient carol = new WsClient();

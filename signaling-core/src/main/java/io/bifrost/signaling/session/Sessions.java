@@ -55,6 +55,22 @@ public final class Sessions {
         }
     }
 
+    /**
+     * Drops a participant's connection without a close handshake, as a network failure would;
+     * for fault drills and tests of client reconnection.
+     *
+     * @return false when no session of this node has that participant
+     */
+    public boolean drop(String participantId) {
+        for (SignalingSession session : open) {
+            if (session.participantId().equals(participantId)) {
+                session.drop();
+                return true;
+            }
+        }
+        return false;
+    }
+
     void remove(SignalingSession session) {
         open.remove(session);
     }

@@ -272,6 +272,12 @@ public final class SignalingSession implements RoomMember {
         }
     }
 
+    void drop() {
+        if (end(LeaveReason.DISCONNECTED)) {
+            connection.abort();
+        }
+    }
+
     /** The transport saw the connection close or fail. */
     public void closed(boolean clean) {
         end(clean ? LeaveReason.LEFT : LeaveReason.DISCONNECTED);
