@@ -13,25 +13,10 @@
 //
 // CHROMIUM_PATH overrides the browser binary (default: Debian's /usr/bin/chromium).
 
-import { chromium } from 'playwright-core';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { launch, oneLine, sleep, withTimeout } from './chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--allow-loopback-in-peer-connection',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const DEADLINE_MS = 60_000;
 const SAMPLE_GAP_MS = 3_000;
 const POLL_MS = 200;
@@ -46,36 +31,13 @@ const result = {
   error: null,
 };
 
-let context = null;
-let userDataDir = null;
+let browser = null;
 let pages = null; // {a, b}
 let done = false;
 let stage = 'starting';
 
 function stderr(line) {
   process.stderr.write(line + '\n');
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Playwright errors carry ANSI colours and a multi-line call log: keep one readable line. */
-function oneLine(text) {
-  const plain = String(text).replace(/\u001b\[[0-9;]*m/g, '');
-  const cut = plain.split(/\nCall log:/)[0];
-  const flat = cut.replace(/\s+/g, ' ').trim();
-  return flat.length > 600 ? flat.slice(0, 600) + '…' : flat;
 }
 
 function remaining() {
@@ -121,14 +83,8 @@ async function run() {
   await mkdir(artifactDir, { recursive: true });
 
   stage = 'launching chromium';
-  userDataDir = await mkdtemp(path.join(tmpdir(), 'bifrost-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 860 },
-    timeout: 30_000,
-  });
+  browser = await launch();
+  const context = browser.context;
 
   const room = `call-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const a = context.pages()[0] || (await context.newPage());
@@ -202,16 +158,8 @@ async function failureScreenshots() {
 }
 
 async function cleanup() {
-  if (context) {
-    try {
-      await withTimeout(context.close(), 10_000, 'closing chromium');
-    } catch (e) {
-      stderr(`could not close chromium cleanly: ${e.message}`);
-    }
-  }
-  if (userDataDir) {
-    await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 }).catch((e) =>
-      stderr(`could not remove ${userDataDir}: ${e.message}`));
+  if (browser) {
+    await browser.close(stderr);
   }
 }
 

@@ -1,0 +1,81 @@
+// What the browser harnesses share: Debian's Chromium started the one way that works on a
+// machine with no sound card and a closed network, and small async helpers.
+
+import { chromium } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Fake microphone, no permission prompts, loopback ICE, and none of Chromium's background traffic. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--allow-loopback-in-peer-connection',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A headless Chromium with a fresh profile; `close()` also removes the profile. */
+export async function launch() {
+  const userDataDir = await mkdtemp(path.join(tmpdir(), 'bifrost-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 860 },
+    timeout: 30_000,
+  });
+  return {
+    context,
+    async close(log = () => {}) {
+      try {
+        await withTimeout(context.close(), 10_000, 'closing chromium');
+      } catch (e) {
+        log(`could not close chromium cleanly: ${e.message}`);
+      }
+      await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 }).catch((e) =>
+        log(`could not remove ${userDataDir}: ${e.message}`));
+    },
+  };
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Playwright errors carry ANSI colours and a multi-line call log: keep one readable line. */
+export function oneLine(text) {
+  const plain = String(text).replace(/\u001b\[[0-9;]*m/g, '');
+  const cut = plain.split(/\nCall log:/)[0];
+  const flat = cut.replace(/\s+/g, ' ').trim();
+  return flat.length > 600 ? flat.slice(0, 600) + '…' : flat;
+}
+
+/** Polls `check` until it returns a truthy value, or throws after `ms`. */
+export async function waitFor(what, check, ms = 20_000, every = 200) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(every);
+  }
+}
