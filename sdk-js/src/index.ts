@@ -1,0 +1,53 @@
+/**
+ * @bifrost/client: the browser SDK of Bifrost live audio rooms.
+ *
+ * ```ts
+ * import { connect } from '@bifrost/client';
+ * const room = await connect('https://bifrost.example.org', token);
+ * room.on('trackSubscribed', (track, participant) => document.body.append(participant.attach()));
+ * await room.publishMicrophone();
+ * ```
+ */
+export { connect, Room } from './room.js';
+export type { ChatMessage, ConnectOptions, ConnectionState, DisconnectReason, RoomEvents } from './room.js';
+export { RemoteParticipant } from './participant.js';
+export type { AudioStats, LocalParticipant } from './participant.js';
+export { BifrostError, ProtocolError } from './errors.js';
+export type { ErrorCode, ServerErrorCode } from './errors.js';
+export { candidateAddress, loopbackCandidatesOnly } from './mesh.js';
+export type { IceCandidateFilter } from './mesh.js';
+export type { ReconnectPolicy } from './backoff.js';
+export {
+  PROTOCOL_VERSION,
+  decodeClient,
+  decodeServer,
+  encodeClient,
+  encodeServer,
+} from './protocol.js';
+export type {
+  AckFrame,
+  AnswerFrame,
+  AnswerRequest,
+  CandidateFrame,
+  CandidateRequest,
+  ChatFrame,
+  ChatRequest,
+  ClientMessage,
+  ClientMessageType,
+  DisconnectFrame,
+  ErrorFrame,
+  IceCandidate,
+  IceServerInfo,
+  JoinedFrame,
+  LeaveRequest,
+  OfferFrame,
+  OfferRequest,
+  ParticipantInfo,
+  ParticipantJoinedFrame,
+  ParticipantLeftFrame,
+  PingRequest,
+  PongFrame,
+  ServerMessage,
+  ServerMessageType,
+  SignalFrame,
+} from './protocol.js';

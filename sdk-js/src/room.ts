@@ -1,0 +1,546 @@
+/**
+ * A room you are in: its participants, their audio, chat, and the connection that carries them,
+ * including reconnecting when it drops.
+ *
+ * States: `connecting` (until `connect()` resolves) → `connected` ⇄ `reconnecting` →
+ * `disconnected` (final; `disconnected` is the last event a Room emits).
+ */
+import { DEFAULT_RECONNECT_POLICY, backoffDelay, type ReconnectPolicy } from './backoff.js';
+import { serverBase, signalingUrl, validateToken, validateUrl, type FetchFunction } from './endpoints.js';
+import { BifrostError } from './errors.js';
+import { Emitter } from './events.js';
+import { Mesh, type IceCandidateFilter, type LocalAudio } from './mesh.js';
+import { RemoteParticipant, type LocalParticipant } from './participant.js';
+import { MAX_CHAT_LENGTH, type JoinedFrame, type ParticipantInfo, type ServerMessage } from './protocol.js';
+import { Signaling, type SignalingClosed } from './signaling.js';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+export interface ConnectOptions {
+  /**
+   * Which ICE candidates to use, both the ones sent and the ones received. Return false to drop
+   * one; for tests on one machine, keep only 127.0.0.1 (see `loopbackCandidatesOnly`).
+   */
+  iceCandidateFilter?: IceCandidateFilter;
+  /** STUN/TURN servers to use instead of the ones the server advertises in `joined`. */
+  iceServers?: RTCIceServer[];
+  /** Reconnecting after a dropped connection; `{maxAttempts: 0}` turns it off. */
+  reconnect?: Partial<ReconnectPolicy>;
+  /** How long a request (and the join) waits for the server's answer. Default 10000. */
+  requestTimeoutMs?: number;
+  /** Opens the websocket; defaults to `new WebSocket(url)`. For tests and instrumentation. */
+  webSocketFactory?: (url: string) => WebSocket;
+  /** Used for `/rtc/validate`; defaults to the global `fetch`. For tests. */
+  fetch?: FetchFunction;
+  /** Creates the peer connections; defaults to `new RTCPeerConnection(config)`. For tests. */
+  peerConnectionFactory?: (config: RTCConfiguration) => RTCPeerConnection;
+}
+
+/** A chat line, as the server numbered it. Your own lines come back too. */
+export interface ChatMessage {
+  /** The sender's participant id. */
+  from: string;
+  /** The sender, when still known: a RemoteParticipant, or your LocalParticipant. */
+  participant?: RemoteParticipant | LocalParticipant;
+  text: string;
+  /** The room's sequence number: chat lines of one room sort by it. */
+  seq: number;
+  /** Server time, milliseconds since the Unix epoch. */
+  ts: number;
+}
+
+export interface RoomEvents {
+  participantJoined: (participant: RemoteParticipant) => void;
+  /**
+   * `reason`: `left`, `disconnected`, `timeout`, `slow-consumer`, `server-shutdown` from the
+   * server; `unknown` when the participant was gone after a reconnect.
+   */
+  participantLeft: (participant: RemoteParticipant, reason: string) => void;
+  chat: (message: ChatMessage) => void;
+  connectionStateChanged: (state: ConnectionState) => void;
+  /** Before each reconnect attempt (1-based), with the delay before it. */
+  reconnecting: (attempt: number, delayMs: number) => void;
+  reconnected: () => void;
+  /** The room is over; the last event. `reason`: see {@link DisconnectReason}. */
+  disconnected: (reason: DisconnectReason, error?: BifrostError) => void;
+  /** Something failed without ending the room: an error answer nobody awaited, a WebRTC failure. */
+  error: (error: BifrostError) => void;
+  trackSubscribed: (track: MediaStreamTrack, participant: RemoteParticipant) => void;
+  trackUnsubscribed: (track: MediaStreamTrack, participant: RemoteParticipant) => void;
+}
+
+/**
+ * Why a room ended:
+ * - `left`: you called `leave()`;
+ * - `refused`: reconnecting, the server refused the token (`error.code` `unauthorized`,
+ *   `forbidden` or `room-full`; `error.reason` e.g. `expired`);
+ * - `reconnect-failed`: every reconnect attempt failed;
+ * - `connection-lost`: the connection dropped and reconnecting is off;
+ * - the server's `disconnect` reason (`server-shutdown`) when it said not to reconnect.
+ */
+export type DisconnectReason = 'left' | 'refused' | 'reconnect-failed' | 'connection-lost' | (string & {});
+
+/** Refusals that retrying with the same token cannot overcome. */
+const FINAL_REFUSALS = new Set(['unauthorized', 'forbidden', 'room-full']);
+/** The default of `requestTimeoutMs`: a relayed signal is answered once the room handled it. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** `leave()` waits this long at most for the server's ack before closing anyway. */
+const LEAVE_ACK_TIMEOUT_MS = 3_000;
+
+/** Joins a room; resolves once the server sent `joined`. See the module docs of `connect`. */
+export async function connect(url: string, token: string, options: ConnectOptions = {}): Promise<Room> {
+  const room = new Room(url, token, options);
+  await room.open();
+  return room;
+}
+
+export class Room {
+  private readonly events = new Emitter<RoomEvents>();
+  private readonly base: URL;
+  private readonly token: string;
+  private readonly options: ConnectOptions;
+  private readonly policy: ReconnectPolicy;
+  private readonly requestTimeoutMs: number;
+  private readonly remotes = new Map<string, RemoteParticipant>();
+  /** Our participant ids from earlier connections: their ghosts may linger in the room a while. */
+  private readonly pastIds = new Set<string>();
+
+  private state: ConnectionState = 'connecting';
+  private roomName = '';
+  private session = '';
+  private local: LocalParticipant = { id: '', identity: '', name: '', role: '', metadata: '' };
+  private lastSeq = -Infinity;
+  private signaling: Signaling | null = null;
+  /** A reconnect attempt's connection, until it joins. */
+  private trying: Signaling | null = null;
+  private mesh: Mesh | null = null;
+  private localAudio: LocalAudio | null = null;
+  /** The track came from publishMicrophone(): the SDK stops it when done with it. */
+  private ownsLocalTrack = false;
+  private leaving = false;
+  private leaveDone: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  /** Use {@link connect}, which also opens the connection. */
+  constructor(url: string, token: string, options: ConnectOptions) {
+    this.base = serverBase(url);
+    this.token = token;
+    this.options = options;
+    this.policy = { ...DEFAULT_RECONNECT_POLICY, ...definedOnly(options.reconnect ?? {}) };
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /** The room's name, from the token. */
+  get name(): string {
+    return this.roomName;
+  }
+
+  /** The server's id of this connection (`s_…`); a new one after each reconnect. */
+  get sessionId(): string {
+    return this.session;
+  }
+
+  get localParticipant(): LocalParticipant {
+    return this.local;
+  }
+
+  /** The others in the room, by participant id. Hidden participants are never listed. */
+  get participants(): ReadonlyMap<string, RemoteParticipant> {
+    return this.remotes;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  /** The published microphone track, if any. Set `enabled = false` on it to mute. */
+  get localAudioTrack(): MediaStreamTrack | undefined {
+    return this.localAudio?.track;
+  }
+
+  on<K extends keyof RoomEvents>(event: K, listener: RoomEvents[K]): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  /** Removes `listener`, or every listener of `event` when none is given. */
+  off<K extends keyof RoomEvents>(event: K, listener?: RoomEvents[K]): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  /**
+   * Asks for the microphone (`getUserMedia({audio: constraints})`) and sends it to everyone in
+   * the room, now and after reconnects. Rejects with the browser's error when access is denied
+   * (`NotAllowedError`) or there is no microphone (`NotFoundError`).
+   */
+  async publishMicrophone(constraints: boolean | MediaTrackConstraints = true): Promise<MediaStreamTrack> {
+    this.requireNotDisconnected('publishMicrophone');
+    const devices = (globalThis as { navigator?: Navigator }).navigator?.mediaDevices;
+    if (!devices || typeof devices.getUserMedia !== 'function') {
+      throw new BifrostError('unavailable', 'this page cannot use a microphone: getUserMedia needs https or localhost', 'no-media-devices');
+    }
+    const stream = await devices.getUserMedia({ audio: constraints });
+    const track = stream.getAudioTracks()[0];
+    if (!track) throw new BifrostError('unavailable', 'getUserMedia gave no audio track', 'no-audio-track');
+    if (this.state === 'disconnected') {
+      stream.getTracks().forEach((t) => t.stop());
+      throw new BifrostError('connection-lost', 'the room was left while the microphone was being opened');
+    }
+    await this.publish({ track, stream }, true);
+    return track;
+  }
+
+  /** Sends an audio track you made yourself (processed audio, a file…). The SDK will not stop it. */
+  async publishTrack(track: MediaStreamTrack): Promise<void> {
+    this.requireNotDisconnected('publishTrack');
+    if (track.kind !== 'audio') throw new BifrostError('bad-request', `only audio tracks can be published, not ${track.kind}`);
+    const stream = typeof MediaStream === 'function' ? new MediaStream([track]) : undefined;
+    await this.publish(stream ? { track, stream } : { track }, false);
+  }
+
+  /** Stops sending audio (and stops the microphone publishMicrophone() opened). */
+  async unpublish(): Promise<void> {
+    const previous = this.localAudio;
+    if (!previous) return;
+    this.localAudio = null;
+    await this.mesh?.setLocalAudio(null);
+    if (this.ownsLocalTrack) previous.track.stop();
+    this.ownsLocalTrack = false;
+  }
+
+  /**
+   * Posts a chat line (1 to 4096 UTF-16 code units) to everyone in the room, you included (the
+   * `chat` event). Resolves with its sequence number; rejects with a BifrostError: the server's
+   * code (`forbidden` without the grant, `rate-limited`…), `connection-lost` or `timeout`.
+   */
+  async sendChat(text: string): Promise<{ seq: number }> {
+    if (typeof text !== 'string' || text.length === 0 || text.length > MAX_CHAT_LENGTH) {
+      throw new BifrostError('bad-request', `a chat line has 1 to ${MAX_CHAT_LENGTH} characters`);
+    }
+    const signaling = this.signaling;
+    if (this.state !== 'connected' || !signaling) {
+      throw new BifrostError('connection-lost', `cannot send chat while ${this.state}`);
+    }
+    const answer = await signaling.request({ type: 'chat', text });
+    if (answer.type !== 'ack' || typeof answer.seq !== 'number') {
+      throw new BifrostError('internal', 'the server acknowledged the chat line without its seq');
+    }
+    return { seq: answer.seq };
+  }
+
+  /**
+   * Leaves the room: sends `leave`, closes the connection and every call, stops the microphone
+   * the SDK opened. Never reconnects afterwards; `disconnected('left')` is the last event.
+   */
+  leave(): Promise<void> {
+    if (!this.leaveDone) this.leaveDone = this.state === 'disconnected' ? Promise.resolve() : this.doLeave();
+    return this.leaveDone;
+  }
+
+  private async doLeave(): Promise<void> {
+    this.leaving = true;
+    this.wake?.();
+    this.trying?.close(1000, 'left');
+    this.trying = null;
+    const signaling = this.signaling;
+    this.signaling = null;
+    this.closeMesh();
+    if (signaling) await signaling.leave(Math.min(this.requestTimeoutMs, LEAVE_ACK_TIMEOUT_MS));
+    this.finish('left');
+  }
+
+  // ------------------------------------------------------------------------------ connecting
+
+  /** @internal The first connection; rejects with a BifrostError explaining a refusal. */
+  async open(): Promise<void> {
+    const signaling = this.newSignaling();
+    let joined: JoinedFrame;
+    try {
+      joined = await signaling.join();
+    } catch (e) {
+      this.state = 'disconnected';
+      throw await this.explain(e as BifrostError);
+    }
+    this.adopt(signaling, joined, false);
+  }
+
+  private newSignaling(): Signaling {
+    const factory = this.options.webSocketFactory ?? ((url: string) => new WebSocket(url));
+    return new Signaling(signalingUrl(this.base, this.token), { requestTimeoutMs: this.requestTimeoutMs, webSocketFactory: factory });
+  }
+
+  /**
+   * A connection closed before `joined`: the browser cannot read why an upgrade failed, so ask
+   * `/rtc/validate`, which runs the same admission check as plain HTTP.
+   */
+  private async explain(error: BifrostError): Promise<BifrostError> {
+    if (error.code !== 'connection-lost' && error.code !== 'timeout') return error; // the server said why
+    const validation = await this.validate();
+    return validation.kind === 'refused' ? validation.error : error;
+  }
+
+  private validate() {
+    const fetchFn = this.options.fetch ?? ((url: string, init?: RequestInit) => fetch(url, init));
+    return validateToken(fetchFn, validateUrl(this.base, this.token), this.requestTimeoutMs);
+  }
+
+  /** A connection joined: take its view of the room, start the calls, listen. */
+  private adopt(signaling: Signaling, joined: JoinedFrame, reconnect: boolean): void {
+    if (this.local.id) this.pastIds.add(this.local.id);
+    this.signaling = signaling;
+    this.roomName = joined.room;
+    this.session = joined.sessionId;
+    this.local = Object.freeze({ ...joined.participant });
+    this.lastSeq = joined.seq;
+
+    const before = new Map(this.remotes);
+    this.remotes.clear();
+    for (const info of joined.participants) {
+      if (this.isSelf(info.id)) continue;
+      this.remotes.set(info.id, before.get(info.id) ?? this.newParticipant(info));
+    }
+    const mesh = new Mesh({
+      localId: this.local.id,
+      iceServers: this.options.iceServers ?? (joined.iceServers as RTCIceServer[]),
+      iceCandidateFilter: this.options.iceCandidateFilter,
+      createPeerConnection: this.options.peerConnectionFactory ?? ((config) => new RTCPeerConnection(config)),
+      send: (request) => signaling.request(request),
+      onTrack: (id, track) => this.onTrack(mesh, id, track),
+      onTrackEnded: (id, track) => this.onTrackEnded(mesh, id, track),
+      onError: (error) => {
+        if (this.mesh === mesh) this.events.emit('error', error);
+      },
+    }, this.localAudio);
+    this.mesh = mesh;
+    for (const id of this.remotes.keys()) mesh.add(id);
+
+    this.setState('connected');
+    if (reconnect) {
+      for (const [id, p] of before) if (!this.remotes.has(id)) this.events.emit('participantLeft', p, 'unknown');
+      for (const [id, p] of this.remotes) if (!before.has(id)) this.events.emit('participantJoined', p);
+      this.events.emit('reconnected');
+    }
+    signaling.attach({
+      onMessage: (message) => {
+        if (this.signaling === signaling) this.onMessage(message);
+      },
+      onError: (error) => {
+        if (this.signaling === signaling) this.events.emit('error', error);
+      },
+      onClosed: (closed) => {
+        if (this.signaling === signaling) this.onClosed(closed);
+      },
+    });
+  }
+
+  private onClosed(closed: SignalingClosed): void {
+    this.signaling = null;
+    this.closeMesh();
+    if (this.leaving) return;
+    if (closed.code === 1000 && closed.reason === 'left') {
+      this.finish('left');
+    } else if (closed.disconnect && !closed.disconnect.reconnect) {
+      const reason = closed.disconnect.reason;
+      this.finish(reason, new BifrostError('unavailable', `the server closed the connection (${reason}) and asked not to reconnect`, reason));
+    } else {
+      void this.reconnect(closed.error);
+    }
+  }
+
+  private async reconnect(cause: BifrostError): Promise<void> {
+    this.setState('reconnecting');
+    const attempts = Math.max(0, Math.floor(this.policy.maxAttempts));
+    if (attempts === 0) {
+      this.finish('connection-lost', cause);
+      return;
+    }
+    let last = cause;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const delay = backoffDelay(attempt, this.policy);
+      this.events.emit('reconnecting', attempt, delay);
+      await this.sleep(delay);
+      if (this.leaving) return;
+
+      const validation = await this.validate();
+      if (this.leaving) return;
+      if (validation.kind === 'refused') {
+        if (FINAL_REFUSALS.has(validation.error.code)) {
+          this.finish('refused', validation.error);
+          return;
+        }
+        last = validation.error; // unavailable: the node drains or the key source is down; later
+        continue;
+      }
+      // 'unknown' too: /rtc/validate may be unreachable (CORS) while the websocket works.
+      const signaling = this.newSignaling();
+      this.trying = signaling;
+      try {
+        const joined = await signaling.join();
+        this.trying = null;
+        if (this.leaving) {
+          signaling.close(1000, 'left');
+          return;
+        }
+        this.adopt(signaling, joined, true);
+        return;
+      } catch (e) {
+        this.trying = null;
+        if (this.leaving) return;
+        last = e as BifrostError;
+        if (FINAL_REFUSALS.has(last.code)) {
+          this.finish('refused', last);
+          return;
+        }
+      }
+    }
+    this.finish('reconnect-failed',
+      new BifrostError('connection-lost', `gave up reconnecting after ${attempts} attempts: ${last.message}`, last.reason));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.wake === done) self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** The room is over: the one place that emits `disconnected`. */
+  private finish(reason: DisconnectReason, error?: BifrostError): void {
+    if (this.state === 'disconnected') return;
+    this.closeMesh();
+    if (this.localAudio && this.ownsLocalTrack) this.localAudio.track.stop();
+    this.localAudio = null;
+    this.ownsLocalTrack = false;
+    this.remotes.clear();
+    this.setState('disconnected');
+    this.events.emit('disconnected', reason, error);
+  }
+
+  private requireNotDisconnected(what: string): void {
+    if (this.state === 'disconnected' || this.leaving) {
+      throw new BifrostError('connection-lost', `cannot ${what}: the room is disconnected`);
+    }
+  }
+
+  private async publish(local: LocalAudio, owned: boolean): Promise<void> {
+    const previous = this.localAudio;
+    if (previous && previous.track !== local.track && this.ownsLocalTrack) previous.track.stop();
+    this.localAudio = local;
+    this.ownsLocalTrack = owned;
+    await this.mesh?.setLocalAudio(local);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.events.emit('connectionStateChanged', state);
+  }
+
+  // ------------------------------------------------------------------------------ room events
+
+  private onMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case 'participant-joined': {
+        if (!this.acceptSeq(message.seq)) return;
+        const info = message.participant;
+        if (this.isSelf(info.id) || this.remotes.has(info.id)) return;
+        const participant = this.newParticipant(info);
+        this.remotes.set(info.id, participant);
+        this.mesh?.add(info.id);
+        this.events.emit('participantJoined', participant);
+        // Their offer may have come first: a track already there is announced now.
+        const track = this.mesh?.receivedTrack(info.id);
+        if (track) this.subscribe(participant, track);
+        return;
+      }
+      case 'participant-left': {
+        if (!this.acceptSeq(message.seq)) return;
+        this.mesh?.remove(message.participantId);
+        const participant = this.remotes.get(message.participantId);
+        if (!participant) return;
+        this.remotes.delete(message.participantId);
+        this.unsubscribe(participant);
+        this.events.emit('participantLeft', participant, message.reason);
+        return;
+      }
+      case 'chat': {
+        if (!this.acceptSeq(message.seq)) return;
+        const chat: ChatMessage = { from: message.from, text: message.text, seq: message.seq, ts: message.ts };
+        const participant = message.from === this.local.id ? this.local : this.remotes.get(message.from);
+        if (participant) chat.participant = participant;
+        this.events.emit('chat', chat);
+        return;
+      }
+      case 'offer':
+      case 'answer':
+      case 'candidate':
+        if (!this.pastIds.has(message.from)) this.mesh?.handleSignal(message);
+        return;
+      default:
+        return; // joined, ack, pong, error and disconnect are the Signaling's
+    }
+  }
+
+  /** Room events carry the room's sequence number; one we have seen already is a duplicate. */
+  private acceptSeq(seq: number): boolean {
+    if (seq <= this.lastSeq) return false;
+    this.lastSeq = seq;
+    return true;
+  }
+
+  private isSelf(id: string): boolean {
+    return id === this.local.id || this.pastIds.has(id);
+  }
+
+  private newParticipant(info: ParticipantInfo): RemoteParticipant {
+    return new RemoteParticipant(info, () => this.mesh?.stats(info.id) ?? Promise.resolve({ packetsReceived: 0, bytesReceived: 0 }));
+  }
+
+  private onTrack(mesh: Mesh, id: string, track: MediaStreamTrack): void {
+    if (this.mesh !== mesh) return;
+    const participant = this.remotes.get(id);
+    if (participant) this.subscribe(participant, track); // otherwise announced when they join
+  }
+
+  private onTrackEnded(mesh: Mesh, id: string, track: MediaStreamTrack): void {
+    const participant = this.remotes.get(id);
+    if (this.mesh === mesh && participant && participant.audioTrack === track) this.unsubscribe(participant);
+  }
+
+  private subscribe(participant: RemoteParticipant, track: MediaStreamTrack): void {
+    if (participant.audioTrack === track) return;
+    this.unsubscribe(participant);
+    participant.setAudioTrack(track);
+    this.events.emit('trackSubscribed', track, participant);
+  }
+
+  private unsubscribe(participant: RemoteParticipant): void {
+    const track = participant.audioTrack;
+    if (!track) return;
+    participant.setAudioTrack(undefined);
+    this.events.emit('trackUnsubscribed', track, participant);
+  }
+
+  /** Ends every call; their tracks are unsubscribed (a reconnect brings new ones). */
+  private closeMesh(): void {
+    const mesh = this.mesh;
+    this.mesh = null;
+    mesh?.close();
+    for (const participant of this.remotes.values()) this.unsubscribe(participant);
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] !== undefined) out[key] = value[key];
+  }
+  return out;
+}
