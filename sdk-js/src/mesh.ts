@@ -47,6 +47,18 @@ export function loopbackCandidatesOnly(candidate: RTCIceCandidateInit): boolean 
   return candidateAddress(candidate.candidate) === '127.0.0.1';
 }
 
+/**
+ * addTrack rather than addTransceiver: when the other side's offer arrives first (or collides
+ * and wins), its audio section takes this transceiver over, so the call needs one audio section
+ * and no second round of negotiation.
+ */
+function addTrack(pc: RTCPeerConnection, local: LocalAudio): RTCRtpTransceiver {
+  const sender = local.stream ? pc.addTrack(local.track, local.stream) : pc.addTrack(local.track);
+  const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
+  if (!transceiver) throw new Error('the browser created no transceiver for the microphone track');
+  return transceiver;
+}
+
 /** A peer sends a handful of candidates per gathering; more than this held back is not a real peer. */
 const MAX_HELD_CANDIDATES = 64;
 /**
@@ -154,9 +166,7 @@ class Peer {
     pc.onconnectionstatechange = () => {
       if (!this.closed && pc.connectionState === 'failed') pc.restartIce();
     };
-    this.own = local
-      ? pc.addTransceiver(local.track, { direction: 'sendrecv', streams: local.stream ? [local.stream] : [] })
-      : pc.addTransceiver('audio', { direction: 'recvonly' });
+    this.own = local ? addTrack(pc, local) : pc.addTransceiver('audio', { direction: 'recvonly' });
   }
 
   get receivedTrack(): MediaStreamTrack | undefined {

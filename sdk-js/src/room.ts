@@ -453,7 +453,8 @@ export class Room {
         if (this.isSelf(info.id) || this.remotes.has(info.id)) return;
         const participant = this.newParticipant(info);
         this.remotes.set(info.id, participant);
-        this.mesh?.add(info.id);
+        // No peer yet: the newcomer offers to everyone it finds in `joined`, and our peer is
+        // created by that offer. One side offering avoids glare on every join.
         this.events.emit('participantJoined', participant);
         // Their offer may have come first: a track already there is announced now.
         const track = this.mesh?.receivedTrack(info.id);

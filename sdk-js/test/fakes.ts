@@ -257,6 +257,13 @@ export class FakePeerConnection {
     return t;
   }
 
+  addTrack(track: FakeTrack): FakeTransceiver['sender'] {
+    const t = new FakeTransceiver(this, 'sendrecv', track);
+    this.transceivers.push(t);
+    this.needNegotiation();
+    return t.sender;
+  }
+
   getTransceivers(): FakeTransceiver[] {
     return this.transceivers;
   }

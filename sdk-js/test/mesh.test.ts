@@ -97,6 +97,22 @@ describe('mesh', () => {
     await room.leave();
   });
 
+  test('a participant who joins later makes the offer; ours is created by it and answers', async () => {
+    const { room, ws } = await meshRoom('p_m', []);
+    ackSignals(ws);
+    const before = FakePeerConnection.created.length;
+    ws.receive({ type: 'participant-joined', seq: 11, participant: { id: 'p_z', identity: 'zoe', name: 'Zoe', role: 'speaker', metadata: '' } });
+    await waitFor('zoe listed', () => room.participants.has('p_z'));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(FakePeerConnection.created.length, before, 'no peer, so no offer of ours to collide with theirs');
+    ws.receive({ type: 'offer', from: 'p_z', sdp: 'offer-from-z' });
+    const peer = await pc(before);
+    const answer = await ws.nextSent('answer');
+    assert.equal(answer.to, 'p_z');
+    assert.deepEqual(peer.remoteDescriptions, [{ type: 'offer', sdp: 'offer-from-z' }]);
+    await room.leave();
+  });
+
   test('candidates of an ignored colliding offer are tried once the next description is in', async () => {
     // p_m > p_a: impolite toward p_a, so p_a's colliding offer is ignored. p_a (polite) rolls back
     // and may keep its ICE credentials, never sending these candidates again.
