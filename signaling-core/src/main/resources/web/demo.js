@@ -142,6 +142,7 @@ async function main() {
   systemLine(`You joined ${room.name}.`);
   for (const p of room.participants.values()) remember(p);
   renderAll();
+  setControls(); // its 'connected' came before connect() resolved, so no listener heard it
 
   if (me.role === 'listener') {
     $('mic').textContent = 'off — listeners only listen';
