@@ -31,12 +31,21 @@ export function serverBase(url: string): URL {
   return base;
 }
 
-/** `ws(s)://host[/prefix]/rtc?access_token=…` */
-export function signalingUrl(base: URL, token: string): string {
+/** What a reconnect gives back to resume its session: see "Resume" in docs/protocol.md. */
+export interface ResumePoint {
+  /** The `sessionId` of the dropped connection's `joined`. */
+  sessionId: string;
+  /** The highest `seq` applied: the server replays the room events after it. */
+  lastSeq: number;
+}
+
+/** `ws(s)://host[/prefix]/rtc?access_token=…`, plus `&session=…&lastSeq=…` to resume. */
+export function signalingUrl(base: URL, token: string, resume?: ResumePoint): string {
   const url = new URL(base.href);
   url.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
   url.pathname = `${base.pathname.replace(/\/+$/, '')}/rtc`;
   url.search = `?access_token=${encodeURIComponent(token)}`;
+  if (resume) url.search += `&session=${encodeURIComponent(resume.sessionId)}&lastSeq=${resume.lastSeq}`;
   return url.href;
 }
 

@@ -2,7 +2,11 @@
  * The one error type of the SDK. `code` is what programs branch on; `message` is for people.
  */
 
-/** The error codes the server puts on the wire (an `error` frame, or a refused connection). */
+/**
+ * The error codes the server puts on the wire (an `error` frame, or a refused connection).
+ * `resume-failed` never reaches the app: the server follows it with a fresh `joined`, which the
+ * room takes as a rejoin.
+ */
 export type ServerErrorCode =
   | 'unauthorized'
   | 'forbidden'
@@ -12,7 +16,8 @@ export type ServerErrorCode =
   | 'rate-limited'
   | 'too-large'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  | 'resume-failed';
 
 /**
  * Every code a {@link BifrostError} can carry: the server's, plus two the client detects itself.
@@ -31,6 +36,7 @@ export const SERVER_ERROR_CODES: readonly ServerErrorCode[] = [
   'too-large',
   'unavailable',
   'internal',
+  'resume-failed',
 ];
 
 export function isServerErrorCode(value: unknown): value is ServerErrorCode {
@@ -42,7 +48,8 @@ export class BifrostError extends Error {
   readonly code: ErrorCode;
   /**
    * The finer reason, when the server gave one: for a refused token `expired`, `bad-signature`,
-   * `wrong-audience`…; `server-shutdown` for `unavailable` while a node drains.
+   * `wrong-audience`…; `server-shutdown` for `unavailable` while a node drains;
+   * `resumed-elsewhere` for `connection-lost` when the session moved to another connection.
    */
   readonly reason?: string;
 

@@ -9,7 +9,7 @@
  * ```
  */
 export { connect, Room } from './room.js';
-export type { ChatMessage, ConnectOptions, ConnectionState, DisconnectReason, RoomEvents } from './room.js';
+export type { ChatMessage, ConnectOptions, ConnectionState, DisconnectReason, ReconnectOutcome, RoomEvents } from './room.js';
 export { RemoteParticipant } from './participant.js';
 export type { AudioStats, LocalParticipant } from './participant.js';
 export { BifrostError, ProtocolError } from './errors.js';
@@ -47,6 +47,7 @@ export type {
   ParticipantLeftFrame,
   PingRequest,
   PongFrame,
+  ResumedFrame,
   ServerMessage,
   ServerMessageType,
   SignalFrame,

@@ -23,6 +23,7 @@ export interface LocalAudio {
 
 export interface MeshOptions {
   localId: string;
+  /** The STUN/TURN servers of the first peers; see {@link Mesh.setIceServers}. */
   iceServers: RTCIceServer[];
   iceCandidateFilter?: IceCandidateFilter;
   createPeerConnection(config: RTCConfiguration): RTCPeerConnection;
@@ -71,10 +72,12 @@ const ICE_STALL_MS = 4000;
 export class Mesh {
   private readonly peers = new Map<string, Peer>();
   private local: LocalAudio | null;
+  private iceServers: RTCIceServer[];
   private closed = false;
 
   constructor(private readonly options: MeshOptions, local: LocalAudio | null) {
     this.local = local;
+    this.iceServers = options.iceServers;
   }
 
   /** The peer for `remoteId`, created (and negotiating) when there is none yet. */
@@ -109,6 +112,16 @@ export class Mesh {
     await Promise.all(Array.from(this.peers.values()).map((p) => p.setLocalAudio(local)));
   }
 
+  /**
+   * STUN/TURN servers to use from now on: a resumed session may have landed on a node that
+   * advertises others, or fresher TURN credentials. New peers start with them; existing peers
+   * use them from their next ICE gathering (a restart), their calls are not disturbed.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.iceServers = iceServers;
+    for (const peer of this.peers.values()) peer.setIceServers(iceServers);
+  }
+
   stats(remoteId: string): Promise<AudioStats> {
     const peer = this.peers.get(remoteId);
     return peer ? peer.stats() : Promise.resolve({ packetsReceived: 0, bytesReceived: 0 });
@@ -125,7 +138,7 @@ export class Mesh {
     let peer = this.peers.get(remoteId);
     if (!peer) {
       try {
-        peer = new Peer(remoteId, this.options, this.local);
+        peer = new Peer(remoteId, this.options, this.local, this.iceServers);
       } catch (e) {
         this.options.onError(asBifrostError(e, 'internal', `cannot create a peer connection with ${remoteId}`));
         return undefined;
@@ -156,9 +169,9 @@ class Peer {
   private remoteTrack: MediaStreamTrack | undefined;
   private receiving = false;
 
-  constructor(private readonly remoteId: string, private readonly options: MeshOptions, local: LocalAudio | null) {
+  constructor(private readonly remoteId: string, private readonly options: MeshOptions, local: LocalAudio | null, iceServers: RTCIceServer[]) {
     this.polite = options.localId < remoteId;
-    const pc = options.createPeerConnection({ iceServers: options.iceServers });
+    const pc = options.createPeerConnection({ iceServers });
     this.pc = pc;
     pc.onnegotiationneeded = () => void this.negotiate();
     pc.onicecandidate = (event: RTCPeerConnectionIceEvent) => this.onLocalCandidate(event.candidate);
@@ -188,6 +201,18 @@ class Peer {
       if (this.own.direction !== direction && this.own.direction !== 'stopped') this.own.direction = direction; // renegotiates
     } catch (e) {
       this.fail(local ? 'publishing the microphone' : 'unpublishing', e);
+    }
+  }
+
+  setIceServers(iceServers: RTCIceServer[]): void {
+    const pc = this.pc;
+    if (this.closed || typeof pc.setConfiguration !== 'function') return;
+    try {
+      // The whole configuration, changed in iceServers only: setConfiguration refuses other changes.
+      const current = typeof pc.getConfiguration === 'function' ? pc.getConfiguration() : {};
+      pc.setConfiguration({ ...current, iceServers });
+    } catch (e) {
+      this.fail('updating the ICE servers', e);
     }
   }
 

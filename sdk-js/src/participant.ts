@@ -7,7 +7,7 @@ export interface AudioStats {
   bytesReceived: number;
 }
 
-/** You, as the server admitted you. The `id` changes when the room reconnects. */
+/** You, as the server admitted you. The `id` is kept when a reconnect resumes, and changes when it rejoins. */
 export interface LocalParticipant {
   readonly id: string;
   readonly identity: string;

@@ -72,8 +72,27 @@ export interface JoinedFrame {
   pingTimeout: number;
   seq: number;
 }
+/**
+ * The first frame of a connection that resumed its session (`session` and `lastSeq` in the
+ * connect query): the same session and participant as before the drop. `seq` echoes `lastSeq`;
+ * the room events after it and the signals held for the participant follow.
+ */
+export interface ResumedFrame {
+  type: 'resumed';
+  protocol: number;
+  room: string;
+  sessionId: string;
+  participant: ParticipantInfo;
+  iceServers: IceServerInfo[];
+  pingInterval: number;
+  pingTimeout: number;
+  seq: number;
+}
 export interface ParticipantJoinedFrame { type: 'participant-joined'; seq: number; participant: ParticipantInfo }
-/** `reason`: `left`, `disconnected`, `timeout`, `slow-consumer` or `server-shutdown` in v1. */
+/**
+ * `reason`: `left`, `disconnected`, `timeout`, `slow-consumer`, `server-shutdown` or
+ * `node-failure` in v1.
+ */
 export interface ParticipantLeftFrame { type: 'participant-left'; seq: number; participantId: string; reason: string }
 export interface OfferFrame { type: 'offer'; from: string; sdp: string }
 export interface AnswerFrame { type: 'answer'; from: string; sdp: string }
@@ -87,6 +106,7 @@ export interface DisconnectFrame { type: 'disconnect'; reason: string; reconnect
 export type SignalFrame = OfferFrame | AnswerFrame | CandidateFrame;
 export type ServerMessage =
   | JoinedFrame
+  | ResumedFrame
   | ParticipantJoinedFrame
   | ParticipantLeftFrame
   | SignalFrame
@@ -99,8 +119,8 @@ export type ServerMessageType = ServerMessage['type'];
 
 export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['offer', 'answer', 'candidate', 'chat', 'ping', 'leave'];
 export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
-  'joined', 'participant-joined', 'participant-left', 'offer', 'answer', 'candidate', 'chat', 'ack', 'pong', 'error',
-  'disconnect',
+  'joined', 'resumed', 'participant-joined', 'participant-left', 'offer', 'answer', 'candidate', 'chat', 'ack', 'pong',
+  'error', 'disconnect',
 ];
 
 // ------------------------------------------------------------------------------ client codec
@@ -191,6 +211,18 @@ export function decodeServer(text: string): ServerMessage {
         pingTimeout: number(root, 'pingTimeout'),
         seq: number(root, 'seq'),
       };
+    case 'resumed':
+      return {
+        type,
+        protocol: number(root, 'protocol'),
+        room: requiredString(root, 'room', undefined),
+        sessionId: requiredString(root, 'sessionId', undefined),
+        participant: participant(root.participant, 'participant'),
+        iceServers: array(root, 'iceServers').map((s, i) => iceServer(s, `iceServers[${i}]`)),
+        pingInterval: number(root, 'pingInterval'),
+        pingTimeout: number(root, 'pingTimeout'),
+        seq: number(root, 'seq'),
+      };
     case 'participant-joined':
       return { type, seq: number(root, 'seq'), participant: participant(root.participant, 'participant') };
     case 'participant-left':
@@ -237,17 +269,13 @@ export function encodeServer(message: ServerMessage): string {
   const out: JsonObject = { type: message.type };
   switch (message.type) {
     case 'joined':
+    case 'resumed':
       out.protocol = message.protocol;
       out.room = message.room;
       out.sessionId = message.sessionId;
       out.participant = participantJson(message.participant);
-      out.participants = message.participants.map(participantJson);
-      out.iceServers = message.iceServers.map((s) => {
-        const server: JsonObject = { urls: s.urls };
-        if (s.username !== undefined) server.username = s.username;
-        if (s.credential !== undefined) server.credential = s.credential;
-        return server;
-      });
+      if (message.type === 'joined') out.participants = message.participants.map(participantJson);
+      out.iceServers = message.iceServers.map(iceServerJson);
       out.pingInterval = message.pingInterval;
       out.pingTimeout = message.pingTimeout;
       out.seq = message.seq;
@@ -430,6 +458,13 @@ function participant(value: unknown, where: string): ParticipantInfo {
 
 function participantJson(p: ParticipantInfo): JsonObject {
   return { id: p.id, identity: p.identity, name: p.name, role: p.role, metadata: p.metadata };
+}
+
+function iceServerJson(s: IceServerInfo): JsonObject {
+  const server: JsonObject = { urls: s.urls };
+  if (s.username !== undefined) server.username = s.username;
+  if (s.credential !== undefined) server.credential = s.credential;
+  return server;
 }
 
 function iceServer(value: unknown, where: string): IceServerInfo {

@@ -1,20 +1,30 @@
 /**
  * A room you are in: its participants, their audio, chat, and the connection that carries them,
- * including reconnecting when it drops.
+ * including reconnecting when it drops: resuming the session when the server still holds it,
+ * joining again as a new participant when it does not.
  *
  * States: `connecting` (until `connect()` resolves) → `connected` ⇄ `reconnecting` →
  * `disconnected` (final; `disconnected` is the last event a Room emits).
  */
 import { DEFAULT_RECONNECT_POLICY, backoffDelay, type ReconnectPolicy } from './backoff.js';
-import { serverBase, signalingUrl, validateToken, validateUrl, type FetchFunction } from './endpoints.js';
+import { serverBase, signalingUrl, validateToken, validateUrl, type FetchFunction, type ResumePoint } from './endpoints.js';
 import { BifrostError } from './errors.js';
 import { Emitter } from './events.js';
-import { Mesh, type IceCandidateFilter, type LocalAudio } from './mesh.js';
+import { Mesh, type IceCandidateFilter, type LocalAudio, type SignalRequest } from './mesh.js';
 import { RemoteParticipant, type LocalParticipant } from './participant.js';
-import { MAX_CHAT_LENGTH, type JoinedFrame, type ParticipantInfo, type ServerMessage } from './protocol.js';
-import { Signaling, type SignalingClosed } from './signaling.js';
+import { MAX_CHAT_LENGTH, type JoinedFrame, type ParticipantInfo, type ResumedFrame, type ServerMessage } from './protocol.js';
+import { Signaling, type SessionStart, type SignalingClosed } from './signaling.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+/**
+ * How a reconnect got the room back:
+ * - `resumed`: the server still held the session. Same participant id and session id, the calls
+ *   were kept, and the room events missed while away follow (each applied once);
+ * - `rejoined`: it did not (the resume window passed): a new participant, whose participant list
+ *   and calls were rebuilt from a fresh `joined`. Events missed while away are not replayed.
+ */
+export type ReconnectOutcome = 'resumed' | 'rejoined';
 
 export interface ConnectOptions {
   /**
@@ -52,15 +62,16 @@ export interface ChatMessage {
 export interface RoomEvents {
   participantJoined: (participant: RemoteParticipant) => void;
   /**
-   * `reason`: `left`, `disconnected`, `timeout`, `slow-consumer`, `server-shutdown` from the
-   * server; `unknown` when the participant was gone after a reconnect.
+   * `reason`: `left`, `disconnected`, `timeout`, `slow-consumer`, `server-shutdown`,
+   * `node-failure` from the server; `unknown` when the participant was gone after a rejoin.
    */
   participantLeft: (participant: RemoteParticipant, reason: string) => void;
   chat: (message: ChatMessage) => void;
   connectionStateChanged: (state: ConnectionState) => void;
   /** Before each reconnect attempt (1-based), with the delay before it. */
   reconnecting: (attempt: number, delayMs: number) => void;
-  reconnected: () => void;
+  /** A reconnect succeeded; `how` says whether the session was resumed or the room rejoined. */
+  reconnected: (how: ReconnectOutcome) => void;
   /** The room is over; the last event. `reason`: see {@link DisconnectReason}. */
   disconnected: (reason: DisconnectReason, error?: BifrostError) => void;
   /** Something failed without ending the room: an error answer nobody awaited, a WebRTC failure. */
@@ -76,6 +87,8 @@ export interface RoomEvents {
  *   `forbidden` or `room-full`; `error.reason` e.g. `expired`);
  * - `reconnect-failed`: every reconnect attempt failed;
  * - `connection-lost`: the connection dropped and reconnecting is off;
+ * - `resumed-elsewhere`: the server closed this connection because the same session was resumed
+ *   on another one (this one is stale; reconnecting would take the session back);
  * - the server's `disconnect` reason (`server-shutdown`) when it said not to reconnect.
  */
 export type DisconnectReason = 'left' | 'refused' | 'reconnect-failed' | 'connection-lost' | (string & {});
@@ -86,6 +99,21 @@ const FINAL_REFUSALS = new Set(['unauthorized', 'forbidden', 'room-full']);
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** `leave()` waits this long at most for the server's ack before closing anyway. */
 const LEAVE_ACK_TIMEOUT_MS = 3_000;
+/** The reason of the server's 1000 close of a connection whose session moved to a newer one. */
+const RESUMED_ELSEWHERE = 'resumed-elsewhere';
+/**
+ * Signals the calls make while reconnecting wait for the session to resume. A few candidates
+ * and an offer per peer is the normal load; more are dropped, as any signal is while the
+ * connection is down, and a call that fails for it restarts ICE.
+ */
+const MAX_HELD_SIGNALS = 256;
+
+/** A signal made while reconnecting: sent if the session resumes, dropped if the room rejoins. */
+interface HeldSignal {
+  request: SignalRequest;
+  resolve(answer: unknown): void;
+  reject(error: BifrostError): void;
+}
 
 /** Joins a room; resolves once the server sent `joined`. See the module docs of `connect`. */
 export async function connect(url: string, token: string, options: ConnectOptions = {}): Promise<Room> {
@@ -114,6 +142,7 @@ export class Room {
   /** A reconnect attempt's connection, until it joins. */
   private trying: Signaling | null = null;
   private mesh: Mesh | null = null;
+  private heldSignals: HeldSignal[] = [];
   private localAudio: LocalAudio | null = null;
   /** The track came from publishMicrophone(): the SDK stops it when done with it. */
   private ownsLocalTrack = false;
@@ -135,7 +164,7 @@ export class Room {
     return this.roomName;
   }
 
-  /** The server's id of this connection (`s_…`); a new one after each reconnect. */
+  /** The server's id of this session (`s_…`): kept when a reconnect resumes, a new one when it rejoins. */
   get sessionId(): string {
     return this.session;
   }
@@ -255,19 +284,29 @@ export class Room {
   /** @internal The first connection; rejects with a BifrostError explaining a refusal. */
   async open(): Promise<void> {
     const signaling = this.newSignaling();
-    let joined: JoinedFrame;
+    let start: SessionStart;
     try {
-      joined = await signaling.join();
+      start = await signaling.join();
     } catch (e) {
       this.state = 'disconnected';
       throw await this.explain(e as BifrostError);
     }
-    this.adopt(signaling, joined, false);
+    if (start.type !== 'joined') {
+      signaling.close(1000, 'join-failed');
+      this.state = 'disconnected';
+      throw new BifrostError('internal', 'the server resumed a session this connection did not ask for');
+    }
+    this.adopt(signaling, start, false);
   }
 
-  private newSignaling(): Signaling {
+  private newSignaling(resume?: ResumePoint): Signaling {
     const factory = this.options.webSocketFactory ?? ((url: string) => new WebSocket(url));
-    return new Signaling(signalingUrl(this.base, this.token), { requestTimeoutMs: this.requestTimeoutMs, webSocketFactory: factory });
+    return new Signaling(signalingUrl(this.base, this.token, resume), { requestTimeoutMs: this.requestTimeoutMs, webSocketFactory: factory });
+  }
+
+  /** What a reconnect asks the server to resume: this session, after the last event applied. */
+  private resumePoint(): ResumePoint | undefined {
+    return this.session && Number.isFinite(this.lastSeq) ? { sessionId: this.session, lastSeq: this.lastSeq } : undefined;
   }
 
   /**
@@ -285,8 +324,12 @@ export class Room {
     return validateToken(fetchFn, validateUrl(this.base, this.token), this.requestTimeoutMs);
   }
 
-  /** A connection joined: take its view of the room, start the calls, listen. */
+  /**
+   * A connection joined as a new participant (first, or after a resume failed): take its view of
+   * the room, start the calls (the calls of an earlier session end first), listen.
+   */
   private adopt(signaling: Signaling, joined: JoinedFrame, reconnect: boolean): void {
+    this.closeMesh();
     if (this.local.id) this.pastIds.add(this.local.id);
     this.signaling = signaling;
     this.roomName = joined.room;
@@ -305,7 +348,7 @@ export class Room {
       iceServers: this.options.iceServers ?? (joined.iceServers as RTCIceServer[]),
       iceCandidateFilter: this.options.iceCandidateFilter,
       createPeerConnection: this.options.peerConnectionFactory ?? ((config) => new RTCPeerConnection(config)),
-      send: (request) => signaling.request(request),
+      send: (request): Promise<unknown> => this.sendSignal(mesh, request),
       onTrack: (id, track) => this.onTrack(mesh, id, track),
       onTrackEnded: (id, track) => this.onTrackEnded(mesh, id, track),
       onError: (error) => {
@@ -319,8 +362,31 @@ export class Room {
     if (reconnect) {
       for (const [id, p] of before) if (!this.remotes.has(id)) this.events.emit('participantLeft', p, 'unknown');
       for (const [id, p] of this.remotes) if (!before.has(id)) this.events.emit('participantJoined', p);
-      this.events.emit('reconnected');
+      this.events.emit('reconnected', 'rejoined');
     }
+    this.listen(signaling);
+  }
+
+  /**
+   * A reconnect resumed the session: the same participant, the same room state, and the same
+   * calls (their media never went through the server). The events missed while away come next,
+   * and are applied like live ones.
+   */
+  private resume(signaling: Signaling, resumed: ResumedFrame): void {
+    this.signaling = signaling;
+    this.roomName = resumed.room;
+    this.session = resumed.sessionId;
+    this.local = Object.freeze({ ...resumed.participant });
+    // lastSeq stays: the replay starts after the lastSeq we sent, and acceptSeq skips repeats.
+    if (!this.options.iceServers) this.mesh?.setIceServers(resumed.iceServers as RTCIceServer[]);
+    this.setState('connected');
+    this.events.emit('reconnected', 'resumed');
+    this.listen(signaling); // delivers the replay that came with resumed
+    // unless the new connection already closed too: then they wait for the next one
+    if (this.signaling === signaling) this.releaseHeldSignals(signaling);
+  }
+
+  private listen(signaling: Signaling): void {
     signaling.attach({
       onMessage: (message) => {
         if (this.signaling === signaling) this.onMessage(message);
@@ -336,19 +402,24 @@ export class Room {
 
   private onClosed(closed: SignalingClosed): void {
     this.signaling = null;
-    this.closeMesh();
     if (this.leaving) return;
     if (closed.code === 1000 && closed.reason === 'left') {
       this.finish('left');
+    } else if (closed.code === 1000 && closed.reason === RESUMED_ELSEWHERE) {
+      // The session lives on in a newer connection: reconnecting would take it back from that one.
+      this.finish(RESUMED_ELSEWHERE,
+        new BifrostError('connection-lost', 'the server closed this connection: its session was resumed on another one', RESUMED_ELSEWHERE));
     } else if (closed.disconnect && !closed.disconnect.reconnect) {
       const reason = closed.disconnect.reason;
       this.finish(reason, new BifrostError('unavailable', `the server closed the connection (${reason}) and asked not to reconnect`, reason));
     } else {
-      void this.reconnect(closed.error);
+      // The calls go on meanwhile: their media does not go through the server, and a resumed
+      // session keeps them. A node that drains asked us to come back: at once, to another node.
+      void this.reconnect(closed.error, closed.disconnect?.reconnect === true);
     }
   }
 
-  private async reconnect(cause: BifrostError): Promise<void> {
+  private async reconnect(cause: BifrostError, promptly: boolean): Promise<void> {
     this.setState('reconnecting');
     const attempts = Math.max(0, Math.floor(this.policy.maxAttempts));
     if (attempts === 0) {
@@ -357,7 +428,7 @@ export class Room {
     }
     let last = cause;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const delay = backoffDelay(attempt, this.policy);
+      const delay = attempt === 1 && promptly ? 0 : backoffDelay(attempt, this.policy);
       this.events.emit('reconnecting', attempt, delay);
       await this.sleep(delay);
       if (this.leaving) return;
@@ -373,16 +444,18 @@ export class Room {
         continue;
       }
       // 'unknown' too: /rtc/validate may be unreachable (CORS) while the websocket works.
-      const signaling = this.newSignaling();
+      const signaling = this.newSignaling(this.resumePoint());
       this.trying = signaling;
       try {
-        const joined = await signaling.join();
+        const start = await signaling.join();
         this.trying = null;
         if (this.leaving) {
           signaling.close(1000, 'left');
           return;
         }
-        this.adopt(signaling, joined, true);
+        // After resume-failed the server sent a new participant's joined: a rejoin.
+        if (start.type === 'resumed') this.resume(signaling, start);
+        else this.adopt(signaling, start, true);
         return;
       } catch (e) {
         this.trying = null;
@@ -396,6 +469,29 @@ export class Room {
     }
     this.finish('reconnect-failed',
       new BifrostError('connection-lost', `gave up reconnecting after ${attempts} attempts: ${last.message}`, last.reason));
+  }
+
+  /**
+   * The calls' way to the server. While reconnecting their signals wait: a resumed session sends
+   * them on, so a negotiation or ICE restart begun meanwhile completes; a rejoin drops them with
+   * the calls they belong to.
+   */
+  private sendSignal(mesh: Mesh, request: SignalRequest): Promise<unknown> {
+    if (this.mesh !== mesh) return Promise.reject(new BifrostError('connection-lost', `${request.type} not sent: the call is over`));
+    if (this.signaling) return this.signaling.request(request);
+    if (this.heldSignals.length >= MAX_HELD_SIGNALS) {
+      return Promise.reject(new BifrostError('connection-lost', `${request.type} not sent: too many signals while reconnecting`));
+    }
+    return new Promise((resolve, reject) => this.heldSignals.push({ request, resolve, reject }));
+  }
+
+  private releaseHeldSignals(signaling: Signaling): void {
+    const held = this.heldSignals;
+    this.heldSignals = [];
+    for (const h of held) {
+      if (this.mesh?.has(h.request.to)) signaling.request(h.request).then(h.resolve, h.reject);
+      else h.reject(new BifrostError('connection-lost', `${h.request.type} not sent: ${h.request.to} left meanwhile`));
+    }
   }
 
   private sleep(ms: number): Promise<void> {
@@ -485,11 +581,14 @@ export class Room {
         if (!this.pastIds.has(message.from)) this.mesh?.handleSignal(message);
         return;
       default:
-        return; // joined, ack, pong, error and disconnect are the Signaling's
+        return; // joined, resumed, ack, pong, error and disconnect are the Signaling's
     }
   }
 
-  /** Room events carry the room's sequence number; one we have seen already is a duplicate. */
+  /**
+   * Room events carry the room's sequence number; one we have applied already is a duplicate
+   * (a resume may replay a few from before the drop).
+   */
   private acceptSeq(seq: number): boolean {
     if (seq <= this.lastSeq) return false;
     this.lastSeq = seq;
@@ -529,11 +628,14 @@ export class Room {
     this.events.emit('trackUnsubscribed', track, participant);
   }
 
-  /** Ends every call; their tracks are unsubscribed (a reconnect brings new ones). */
+  /** Ends every call; their tracks are unsubscribed (a rejoin brings new ones). */
   private closeMesh(): void {
     const mesh = this.mesh;
     this.mesh = null;
     mesh?.close();
+    const held = this.heldSignals;
+    this.heldSignals = [];
+    for (const h of held) h.reject(new BifrostError('connection-lost', `${h.request.type} not sent: the call is over`));
     for (const participant of this.remotes.values()) this.unsubscribe(participant);
   }
 }

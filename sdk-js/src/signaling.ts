@@ -1,6 +1,6 @@
 /**
- * One websocket session with a Bifrost server: join, requests answered by `id`, keepalive.
- * A Signaling object lives for one connection; the Room makes a new one to reconnect.
+ * One websocket session with a Bifrost server: join (or resume), requests answered by `id`,
+ * keepalive. A Signaling object lives for one connection; the Room makes a new one to reconnect.
  */
 import { BifrostError } from './errors.js';
 import {
@@ -13,6 +13,7 @@ import {
   type DisconnectFrame,
   type JoinedFrame,
   type PongFrame,
+  type ResumedFrame,
   type ServerMessage,
 } from './protocol.js';
 
@@ -23,6 +24,9 @@ const DEFAULT_PING_INTERVAL_MS = 10_000;
 const DEFAULT_PING_TIMEOUT_MS = 30_000;
 /** A private-use close code (4000-4999) for "we stopped hearing the server". */
 export const CLOSE_PONG_TIMEOUT = 4000;
+
+/** The frame that starts a session: `joined`, or `resumed` when the connection resumed one. */
+export type SessionStart = JoinedFrame | ResumedFrame;
 
 /** A request as the caller writes it: the Signaling assigns the `id`. */
 export type RequestBody = ClientMessage extends infer M ? (M extends ClientMessage ? Omit<M, 'id'> : never) : never;
@@ -45,7 +49,7 @@ export interface SignalingClosed {
 }
 
 export interface SignalingListener {
-  /** A room event or relayed signal (never `joined`, `ack`, `pong`: those are handled here). */
+  /** A room event or relayed signal (never `joined`, `resumed`, `ack`, `pong`: those are handled here). */
   onMessage(message: ServerMessage): void;
   /** An `error` frame that answers no pending request, or a frame that could not be decoded. */
   onError(error: BifrostError): void;
@@ -69,8 +73,9 @@ export class Signaling {
   private ws: WebSocket | null = null;
   private counter = 0;
   private readonly pending = new Map<string, Pending>();
-  private joinedFrame: JoinedFrame | null = null;
-  private joinWaiter: { resolve(j: JoinedFrame): void; reject(e: BifrostError): void; timer: ReturnType<typeof setTimeout> } | null = null;
+  private joinedFrame: SessionStart | null = null;
+  private joinWaiter: { resolve(j: SessionStart): void; reject(e: BifrostError): void; timer: ReturnType<typeof setTimeout> } | null = null;
+  private resumeError: BifrostError | undefined;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private disconnectFrame: DisconnectFrame | undefined;
   private listener: SignalingListener | null = null;
@@ -80,9 +85,17 @@ export class Signaling {
 
   constructor(private readonly url: string, private readonly options: SignalingOptions) {}
 
-  /** The `joined` frame, once it came. */
-  get joined(): JoinedFrame | null {
+  /** The `joined` (or `resumed`) frame, once it came. */
+  get joined(): SessionStart | null {
     return this.joinedFrame;
+  }
+
+  /**
+   * Why the server could not resume the session this connection asked for (`resume-failed`),
+   * when it said so; the `joined` of a new participant came instead.
+   */
+  get resumeFailure(): BifrostError | undefined {
+    return this.resumeError;
   }
 
   /** Whether the websocket is open and the session joined. */
@@ -91,13 +104,14 @@ export class Signaling {
   }
 
   /**
-   * Opens the websocket and waits for `joined`. Rejects with the server's code for an `error`
-   * frame before `joined` (`room-full`), `connection-lost` when the socket closes first (the
-   * caller may ask `/rtc/validate` why), or `timeout`.
+   * Opens the websocket and waits for `joined`, or `resumed` when the URL asks to resume a
+   * session. Rejects with the server's code for an `error` frame before it (`room-full`),
+   * `connection-lost` when the socket closes first (the caller may ask `/rtc/validate` why), or
+   * `timeout`. A `resume-failed` error does not reject: the server sends `joined` right after it.
    */
-  join(): Promise<JoinedFrame> {
+  join(): Promise<SessionStart> {
     if (this.ws) return Promise.reject(new BifrostError('internal', 'join() was already called'));
-    return new Promise<JoinedFrame>((resolve, reject) => {
+    return new Promise<SessionStart>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.failJoin(new BifrostError('timeout', `no joined frame within ${this.options.requestTimeoutMs} ms`));
       }, this.options.requestTimeoutMs);
@@ -196,8 +210,9 @@ export class Signaling {
     }
     switch (message.type) {
       case 'joined':
+      case 'resumed':
         if (!this.joinedFrame) this.onJoined(message);
-        return; // a second joined is not in the protocol: ignored
+        return; // a second one is not in the protocol: ignored
       case 'ack':
       case 'pong':
         if (message.id !== undefined) this.settle(message.id)?.resolve(message);
@@ -206,15 +221,16 @@ export class Signaling {
         const error = new BifrostError(message.code, message.message);
         const pending = message.id !== undefined ? this.settle(message.id) : undefined;
         if (pending) pending.reject(error);
-        else if (!this.joinedFrame) this.failJoin(error); // room-full instead of joined
-        else this.queue({ kind: 'error', error });
+        else if (this.joinedFrame) this.queue({ kind: 'error', error });
+        else if (message.code === 'resume-failed') this.resumeError = error; // a new participant's joined follows
+        else this.failJoin(error); // room-full instead of joined
         return;
       }
       case 'disconnect':
         this.disconnectFrame = message; // the close follows; it is reported with it
         return;
       default:
-        if (this.joinedFrame) this.queue({ kind: 'message', message }); // nothing else comes before joined
+        if (this.joinedFrame) this.queue({ kind: 'message', message }); // nothing else comes before joined or resumed
     }
   }
 
@@ -238,7 +254,7 @@ export class Signaling {
     }
   }
 
-  private onJoined(joined: JoinedFrame): void {
+  private onJoined(joined: SessionStart): void {
     this.joinedFrame = joined;
     const waiter = this.joinWaiter;
     this.joinWaiter = null;

@@ -2,7 +2,7 @@
  * Test doubles for node (no browser): a websocket the test plays the server on, a fake server
  * that hands them out and answers /rtc/validate, and a scripted RTCPeerConnection.
  */
-import type { JoinedFrame, ParticipantInfo } from '../src/protocol.js';
+import type { JoinedFrame, ParticipantInfo, ResumedFrame } from '../src/protocol.js';
 
 /** Anything a test waits for fails after this long instead of hanging the run. */
 export const WAIT_MS = 2_000;
@@ -116,6 +116,28 @@ export function joinedFrame(selfId: string, others: ParticipantInfo[] = [], over
     seq: 10,
     ...overrides,
   };
+}
+
+/** The first frame of a resumed session, as `joinedFrame(selfId)` would have started it. */
+export function resumedFrame(selfId: string, seq: number, overrides: Partial<ResumedFrame> = {}): ResumedFrame {
+  return {
+    type: 'resumed',
+    protocol: 1,
+    room: 'demo',
+    sessionId: `s_${selfId}`,
+    participant: participant(selfId, 'me', 'host'),
+    iceServers: [{ urls: ['stun:stun.example.org:3478'] }],
+    pingInterval: 10_000,
+    pingTimeout: 30_000,
+    seq,
+    ...overrides,
+  };
+}
+
+/** The resume parameters of a websocket address: `{session, lastSeq}`, or nulls for a plain join. */
+export function resumeQuery(url: string): { session: string | null; lastSeq: string | null } {
+  const params = new URL(url).searchParams;
+  return { session: params.get('session'), lastSeq: params.get('lastSeq') };
 }
 
 export interface ValidateAnswer {
@@ -232,6 +254,8 @@ export class FakePeerConnection {
   readonly transceivers: FakeTransceiver[] = [];
   readonly addedCandidates: (RTCIceCandidateInit | null)[] = [];
   readonly remoteDescriptions: RTCSessionDescriptionInit[] = [];
+  /** What setConfiguration() was given, in order. */
+  readonly configurations: RTCConfiguration[] = [];
   signalingState: RTCSignalingState = 'stable';
   connectionState: RTCPeerConnectionState = 'new';
   localDescription: { type: RTCSdpType; sdp: string } | null = null;
@@ -301,6 +325,14 @@ export class FakePeerConnection {
   }
 
   restartIce(): void {}
+
+  getConfiguration(): RTCConfiguration {
+    return this.configurations.length ? this.configurations[this.configurations.length - 1] : this.config;
+  }
+
+  setConfiguration(config: RTCConfiguration): void {
+    this.configurations.push(config);
+  }
 
   close(): void {
     this.closed = true;

@@ -189,7 +189,7 @@ describe('mesh', () => {
     await room.leave();
   });
 
-  test('after a reconnect every peer is rebuilt and gets the published microphone', async () => {
+  test('after a rejoin every peer is rebuilt and gets the published microphone', async () => {
     const { room, server, ws } = await meshRoom('p_m', ['p_a', 'p_b']);
     ackSignals(ws);
     const mic = new FakeTrack('audio');

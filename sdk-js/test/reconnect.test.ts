@@ -134,7 +134,7 @@ describe('reconnecting', () => {
     assert.equal(room.connectionState, 'disconnected');
   });
 
-  test('a server shutdown that allows reconnecting rebuilds the room from the new joined', async () => {
+  test('a server shutdown answered by a new joined, not resumed, rebuilds the room from it', async () => {
     const server = new FakeServer();
     server.acceptAll((i) => i === 0
       ? joinedFrame('p_me1', [participant('p_bob'), participant('p_carol')], { seq: 10 })

@@ -2,7 +2,8 @@
 // Browser test of the JavaScript SDK (@bifrost/client, served by the server at /sdk/):
 //   1. three pages join one room through the SDK and every pair hears the others;
 //   2. chat reaches every page, in the same order;
-//   3. a page whose websocket the server drops reconnects by itself and its call flows again;
+//   3. a page whose websocket the server drops resumes its session by itself (same participant,
+//      the others see no leave) and its call flows again;
 //   4. an expired token is refused with a typed `unauthorized` error and is not retried.
 //
 //   node sdk-room.mjs <baseUrl> <artifactDir> <expiredToken>
@@ -158,9 +159,19 @@ async function run(context) {
   await ask({ kill: ids[2] });
   await waitFor('page c reconnected', () => pages[2].evaluate(() =>
     window.events.some((e) => e.name === 'reconnecting') && window.events.some((e) => e.name === 'reconnected')), 30_000);
-  const c = await pages[2].evaluate(() => ({ id: window.room.localParticipant.id, state: window.room.connectionState }));
+  const c = await pages[2].evaluate(() => ({
+    id: window.room.localParticipant.id,
+    state: window.room.connectionState,
+    how: window.events.find((e) => e.name === 'reconnected').args[0],
+  }));
   result.checks.reconnect = c;
   if (c.state !== 'connected') throw new Error(`page c is ${c.state} after reconnecting`);
+  // The session was resumed: same participant, and the others never saw it leave.
+  if (c.how !== 'resumed' || c.id !== ids[2]) throw new Error(`page c was not resumed: ${JSON.stringify(c)}`);
+  for (const page of pages.slice(0, 2)) {
+    const sawLeave = await page.evaluate((id) => window.events.some((e) => e.name === 'participantLeft' && e.args[0]?.id === id), ids[2]);
+    if (sawLeave) throw new Error('a page saw page c leave although its session was resumed');
+  }
   await everyoneHearsEveryone(pages, 'call after reconnect');
 
   // 4. an expired token: a typed error, one attempt, no retry loop

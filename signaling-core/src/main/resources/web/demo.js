@@ -238,9 +238,11 @@ function listen() {
     $('reconnecting-text').textContent = `Connection lost. Reconnecting (attempt ${attempt}, in ${(delayMs / 1000).toFixed(1)} s)…`;
     log('warn', `reconnecting: attempt ${attempt} in ${delayMs} ms`);
   });
-  room.on('reconnected', () => {
+  room.on('reconnected', (how) => {
     $('reconnecting').hidden = true;
-    log('info', `reconnected as ${room.localParticipant.id} (session ${room.sessionId})`);
+    log('info', how === 'resumed'
+      ? `reconnected: session ${room.sessionId} resumed, nobody saw us leave`
+      : `reconnected as a new participant ${room.localParticipant.id} (session ${room.sessionId})`);
     systemLine('Reconnected.');
     renderAll();
   });
@@ -270,6 +272,7 @@ const LEFT = {
   timeout: 'timed out',
   'slow-consumer': 'was too slow to keep up',
   'server-shutdown': 'left because the server is shutting down',
+  'node-failure': 'was lost when its server failed',
   unknown: 'was gone when we reconnected',
 };
 

@@ -5,6 +5,12 @@ import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenVerifier;
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.cluster.LocalBus;
+import io.bifrost.rooms.cluster.redis.RedisLink;
+import io.bifrost.rooms.cluster.redis.RedisNodeRegistry;
+import io.bifrost.rooms.cluster.redis.RedisRooms;
+import io.bifrost.rooms.cluster.redis.RedisStreamsBus;
+import io.bifrost.rooms.room.Ids;
+import io.bifrost.rooms.room.LocalRooms;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.signaling.config.BifrostConfig;
 import io.bifrost.signaling.config.ConfigException;
@@ -44,15 +50,24 @@ public final class Bifrost implements AutoCloseable {
     private static final long SWEEP_PERIOD_MILLIS = 1000;
     /** How often a draining node checks whether its clients have gone. */
     private static final long DRAIN_POLL_MILLIS = 20;
+    /**
+     * Room events each room keeps in memory on each node, for clients that resume or joins whose
+     * answer crossed newer events; a resume further behind reads the room's Redis stream.
+     */
+    private static final int HISTORY_EVENTS = 512;
 
     private final BifrostConfig config;
     private final ClusterBus bus;
+    private final Rooms rooms;
+    private final RedisLink redis;              // null on a single node
+    private final RedisNodeRegistry registry;   // null on a single node
     private final ForkJoinPool roomThreads;
     private final Sessions sessions;
     private final BifrostMetrics metrics;
     private final SignalingServer server;
     private final TokenIssuer devIssuer;
     private final ScheduledExecutorService sweeper;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Bifrost(BifrostConfig config) throws ConfigException {
         this.config = config;
@@ -61,8 +76,6 @@ public final class Bifrost implements AutoCloseable {
                 : TokenIssuer.hmac(devKey.keyId(), devKey.secret()).withAudience(config.auth().audience());
         TokenVerifier verifier = verifier(config, devKey);
         Codec codec = new Codec();
-        this.bus = new LocalBus();
-        log.info("No Redis configured: single node, rooms live in memory");
         // asyncMode: rooms' tasks are FIFO event-style work, never joined, which is what async mode is for.
         this.roomThreads = new ForkJoinPool(Runtime.getRuntime().availableProcessors(),
                 pool -> {
@@ -70,15 +83,31 @@ public final class Bifrost implements AutoCloseable {
                     thread.setName("bifrost-room-" + thread.getPoolIndex());
                     return thread;
                 }, null, true);
-        Rooms rooms = new Rooms(bus, roomThreads, config.rooms().maxParticipants());
         this.metrics = new BifrostMetrics();
-        Fanout fanout = new Fanout(bus, codec, metrics);
+        BifrostConfig.Redis redisConfig = config.redis();
+        if (redisConfig.enabled()) {
+            this.redis = connect(redisConfig);
+            RedisStreamsBus redisBus = new RedisStreamsBus(redis, Ids.node(), redisConfig.streamLength(), HISTORY_EVENTS, metrics);
+            RedisRooms redisRooms = new RedisRooms(redisBus, config.rooms().maxParticipants());
+            this.bus = redisBus.start();
+            this.rooms = redisRooms;
+            this.registry = new RedisNodeRegistry(redisBus, redisRooms, () -> sessions().abandonAll());
+            log.info("Node {} joins the cluster", redisBus.nodeId());
+        } else {
+            LocalBus localBus = new LocalBus(HISTORY_EVENTS);
+            this.bus = localBus;
+            this.rooms = new LocalRooms(localBus, roomThreads, config.rooms().maxParticipants());
+            this.redis = null;
+            this.registry = null;
+            log.info("No Redis configured: single node, rooms live in memory");
+        }
+        Fanout fanout = new Fanout(codec);
         BifrostConfig.Limits l = config.limits();
         this.sessions = new Sessions(rooms, bus, fanout, codec, metrics,
                 new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
-                        l.pingInterval(), l.pingTimeout()),
-                config.ice().urls().isEmpty() ? List.of() : List.of(IceServer.of(config.ice().urls())));
-        metrics.gauges(sessions::count, fanout::rooms);
+                        l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow()),
+                config.ice().urls().isEmpty() ? List.of() : List.of(IceServer.of(config.ice().urls())), redis != null);
+        metrics.gauges(sessions::count, bus::rooms);
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bifrost-sweeper");
@@ -93,6 +122,9 @@ public final class Bifrost implements AutoCloseable {
 
     public Bifrost start() throws Exception {
         server.start();
+        if (registry != null) {
+            registry.start();
+        }
         sweeper.scheduleAtFixedRate(() -> sessions.sweep(System.nanoTime()),
                 SWEEP_PERIOD_MILLIS, SWEEP_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         log.info("Bifrost listening on port {}", port());
@@ -124,6 +156,9 @@ public final class Bifrost implements AutoCloseable {
      * to {@code server.shutdownGrace} for them to go, then stops.
      */
     public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         sessions.drain();
         long deadline = System.nanoTime() + config.server().shutdownGrace().toNanos();
         while (sessions.count() > 0 && System.nanoTime() < deadline) {
@@ -134,14 +169,22 @@ public final class Bifrost implements AutoCloseable {
                 break;
             }
         }
+        sessions.endDetached();
         sweeper.shutdownNow();
         try {
             server.stop();
         } catch (Exception e) {
             log.warn("Jetty did not stop cleanly", e);
         }
+        rooms.close();
+        if (registry != null) {
+            registry.close();
+        }
         roomThreads.shutdown();
         bus.close();
+        if (redis != null) {
+            redis.close();
+        }
         metrics.close();
         log.info("Bifrost stopped");
     }
@@ -149,6 +192,18 @@ public final class Bifrost implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    private Sessions sessions() {
+        return sessions;
+    }
+
+    private static RedisLink connect(BifrostConfig.Redis config) throws ConfigException {
+        try {
+            return RedisLink.connect(config.url(), config.commandTimeout());
+        } catch (RuntimeException e) {
+            throw new ConfigException("cannot connect to Redis (redis.url): " + e.getMessage());
+        }
     }
 
     /** Where the development key lives; the loader fills in the default. */

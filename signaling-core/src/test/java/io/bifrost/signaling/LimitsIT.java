@@ -20,8 +20,9 @@ class LimitsIT {
     @Test
     void aClientThatStopsReadingIsCutOffWhileTheOthersReceiveEverything() throws Exception {
         // A small queue and a generous rate make the stalled client overflow in seconds, not minutes.
+        // Resume off: the cut-off client leaves at once instead of after the resume window.
         try (TestNode node = TestNode.start(Map.of("limits.outboundQueueFrames", "16",
-                "limits.messagesPerSecond", "1000", "limits.messageBurst", "1000"))) {
+                "limits.messagesPerSecond", "1000", "limits.messageBurst", "1000", "rooms.resumeWindow", "0s"))) {
             try (WsClient talker = node.join("slow", "talker");
                  WsClient listener = node.join("slow", "listener")) {
                 String token = node.token("slow", "stalled", Role.LISTENER);

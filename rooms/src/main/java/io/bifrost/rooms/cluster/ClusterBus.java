@@ -1,33 +1,29 @@
 package io.bifrost.rooms.cluster;
 
-import io.bifrost.rooms.room.RoomEvent;
 import java.util.function.Consumer;
 
 /**
- * How the nodes that host a room's participants hear its events and pass signals to each
- * other. {@link LocalBus} is the single-node default; a cluster implementation carries the
- * same calls between nodes.
+ * How a node's sessions hear their rooms' events and the signals addressed to them, wherever
+ * they were published. {@link LocalBus} is the single-node default; a cluster implementation
+ * carries the same traffic between nodes.
  */
 public interface ClusterBus extends AutoCloseable {
 
     /**
-     * Hands a room event to every subscriber of its room. Called on the room's thread, in
-     * {@code seq} order; subscribers see the events of one room in that order.
+     * Delivers the room's events with a {@code seq} above {@code afterSeq} to the listener, in
+     * order, each once: first those already published (from the room's history), then the new
+     * ones as they come.
      */
-    void publish(RoomEvent event);
-
-    /** Delivers the room's events published from now on to {@code listener}. */
-    Subscription subscribe(String room, Consumer<RoomEvent> listener);
-
-    /** Receives the signals addressed to {@code participantId}. */
-    Subscription registerInbox(String participantId, Consumer<Signal> inbox);
+    Subscription subscribe(String room, long afterSeq, RoomListener listener);
 
     /**
-     * Delivers a signal to its recipient's inbox.
-     *
-     * @return false when the recipient has no inbox (it left meanwhile)
+     * Receives the signals addressed to a participant connected to this node. A later
+     * registration for the same participant (a resumed session) replaces this one.
      */
-    boolean send(Signal signal);
+    Subscription registerInbox(String participantId, Consumer<Signal> inbox);
+
+    /** Rooms with subscribers on this node. */
+    int rooms();
 
     @Override
     void close();

@@ -1,65 +1,55 @@
 package io.bifrost.rooms.cluster;
 
 import io.bifrost.rooms.room.RoomEvent;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The single-node bus: events and signals are handed over in memory, on the publisher's thread.
  * Subscribers must not block: they queue frames and return.
  */
 public final class LocalBus implements ClusterBus {
-    private static final Logger log = LoggerFactory.getLogger(LocalBus.class);
-
-    // Copy-on-write: a room's listeners change at subscribe time only (once per room per node),
-    // while every event of the room iterates them.
-    private final Map<String, List<Consumer<RoomEvent>>> listeners = new ConcurrentHashMap<>();
+    private final RoomFeeds feeds;
     private final Map<String, Consumer<Signal>> inboxes = new ConcurrentHashMap<>();
 
-    @Override
+    /** @param historyLimit room events kept per room, for subscribers that start behind */
+    public LocalBus(int historyLimit) {
+        this.feeds = new RoomFeeds(room -> new RoomFeed(room, historyLimit, null, null, BusMetrics.NONE));
+    }
+
+    /** Hands a room event to the room's subscribers; called on the room's thread, in {@code seq} order. */
     public void publish(RoomEvent event) {
-        List<Consumer<RoomEvent>> roomListeners = listeners.get(event.room());
-        if (roomListeners == null) {
-            return;
-        }
-        for (Consumer<RoomEvent> listener : roomListeners) {
-            try {
-                listener.accept(event);
-            } catch (RuntimeException e) {
-                log.error("{}: listener failed on event {}", event.room(), event.seq(), e);
-            }
+        RoomFeed feed = feeds.get(event.room());
+        if (feed != null) {
+            feed.offer(event);
         }
     }
 
+    /** The room's last {@code seq} this bus delivered, 0 for none: a room created again goes on from there. */
+    public long lastSeq(String room) {
+        RoomFeed feed = feeds.get(room);
+        return feed == null ? 0 : Math.max(0, feed.applied());
+    }
+
     @Override
-    public Subscription subscribe(String room, Consumer<RoomEvent> listener) {
-        // Each subscription gets its own entry, so closing one never ends another of the same listener.
-        Consumer<RoomEvent> entry = listener::accept;
-        // Adding inside compute: a concurrent close of the room's last subscription cannot
-        // remove the list between creating it and adding to it.
-        listeners.compute(room, (r, list) -> {
-            List<Consumer<RoomEvent>> target = list != null ? list : new CopyOnWriteArrayList<>();
-            target.add(entry);
-            return target;
-        });
-        return () -> listeners.computeIfPresent(room, (r, list) -> {
-            list.remove(entry);
-            return list.isEmpty() ? null : list;
-        });
+    public Subscription subscribe(String room, long afterSeq, RoomListener listener) {
+        return feeds.subscribe(room, afterSeq, listener);
     }
 
     @Override
     public Subscription registerInbox(String participantId, Consumer<Signal> inbox) {
-        inboxes.put(participantId, inbox);
-        return () -> inboxes.remove(participantId, inbox);
+        // Each registration gets its own entry, so closing a replaced one never removes its successor.
+        Consumer<Signal> entry = inbox::accept;
+        inboxes.put(participantId, entry);
+        return () -> inboxes.remove(participantId, entry);
     }
 
-    @Override
+    /**
+     * Delivers a signal to its recipient's inbox.
+     *
+     * @return false when the recipient has no inbox on this node
+     */
     public boolean send(Signal signal) {
         Consumer<Signal> inbox = inboxes.get(signal.to());
         if (inbox == null) {
@@ -70,8 +60,13 @@ public final class LocalBus implements ClusterBus {
     }
 
     @Override
+    public int rooms() {
+        return feeds.count();
+    }
+
+    @Override
     public void close() {
-        listeners.clear();
+        feeds.clear();
         inboxes.clear();
     }
 }

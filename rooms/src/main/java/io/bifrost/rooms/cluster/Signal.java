@@ -5,11 +5,12 @@ import java.util.Objects;
 /**
  * A WebRTC signal from one participant to another of the same room. {@code body} is opaque to
  * the room: the SDP of an offer or answer, or the JSON text of an ICE candidate ({@code null}
- * for end-of-candidates).
+ * for end-of-candidates). A {@code HANDOVER} is no WebRTC signal: it tells the node that held a
+ * participant's session that the session (id in {@code body}) was resumed on another node.
  */
 public record Signal(String room, String from, String to, Kind kind, String body) {
 
-    public enum Kind { OFFER, ANSWER, CANDIDATE }
+    public enum Kind { OFFER, ANSWER, CANDIDATE, HANDOVER }
 
     public Signal {
         Objects.requireNonNull(room, "room");

@@ -19,6 +19,10 @@ public final class Ids {
         return random("s_");
     }
 
+    public static String node() {
+        return random("n_");
+    }
+
     private static String random(String prefix) {
         byte[] bytes = new byte[LENGTH];
         RANDOM.nextBytes(bytes);

@@ -11,7 +11,9 @@ public enum LeaveReason {
     /** The client stopped reading and its outbound queue overflowed. */
     SLOW_CONSUMER("slow-consumer"),
     /** The node is shutting down. */
-    SERVER_SHUTDOWN("server-shutdown");
+    SERVER_SHUTDOWN("server-shutdown"),
+    /** The node that held the participant's connection died. */
+    NODE_FAILURE("node-failure");
 
     private final String wireName;
 
@@ -21,5 +23,15 @@ public enum LeaveReason {
 
     public String wireName() {
         return wireName;
+    }
+
+    /** @throws IllegalArgumentException for a name no reason has */
+    public static LeaveReason fromWire(String name) {
+        for (LeaveReason reason : values()) {
+            if (reason.wireName.equals(name)) {
+                return reason;
+            }
+        }
+        throw new IllegalArgumentException("unknown leave reason '" + name + "'");
     }
 }

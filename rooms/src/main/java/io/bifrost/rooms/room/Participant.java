@@ -21,6 +21,11 @@ public record Participant(String id, String identity, String name, Role role, Gr
         return grants.hidden();
     }
 
+    /** A hidden participant's message would reveal it to the room. */
+    public boolean mayChat() {
+        return grants.canPublishData() && !grants.hidden();
+    }
+
     /** Signals set up media, so only a participant that sends or receives media may send them. */
     public boolean maySignal() {
         return grants.canPublish() || grants.canSubscribe();

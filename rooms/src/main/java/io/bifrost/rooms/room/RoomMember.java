@@ -3,9 +3,9 @@ package io.bifrost.rooms.room;
 import java.util.List;
 
 /**
- * The side of a connection that a room talks to while joining. Both methods run on the room's
- * thread, so whatever {@code joined} queues for the client is queued before any later event of
- * the room.
+ * The side of a connection that a room talks to while joining or resuming. Each call runs on
+ * the room's thread, or on a cluster client's thread; whatever {@code joined} queues for the
+ * client is queued before the room's later events reach it.
  */
 public interface RoomMember {
 
@@ -18,4 +18,10 @@ public interface RoomMember {
     void joined(Room room, Participant self, List<Participant> others, long seq);
 
     void refused(RoomException reason);
+
+    /** The session was taken back: {@code self} is the participant as it joined. */
+    void resumed(Room room, Participant self);
+
+    /** The session cannot be resumed; {@code why} is for people. */
+    void resumeRefused(String why);
 }

@@ -1,53 +1,34 @@
 package io.bifrost.rooms.room;
 
-import io.bifrost.rooms.cluster.ClusterBus;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-
-/** The rooms of this node. A room exists while it has participants. */
-public final class Rooms {
-    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
-    private final ClusterBus bus;
-    private final Executor pool;
-    private final int capacity;
+/**
+ * Where rooms live: {@link LocalRooms} in this node's memory, or a cluster implementation
+ * shared by every node. A room exists while it has participants.
+ */
+public interface Rooms extends AutoCloseable {
 
     /**
-     * @param pool runs the rooms' tasks; rooms share it and each runs one task at a time
-     * @param capacity the most participants one room admits
+     * Admits a participant to a room, creating the room if needed.
+     *
+     * @param sessionId the session a client may later resume with
+     * @param member hears the outcome: {@code joined} or {@code refused}
      */
-    public Rooms(ClusterBus bus, Executor pool, int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("room capacity must be at least 1, got " + capacity);
-        }
-        this.bus = bus;
-        this.pool = pool;
-        this.capacity = capacity;
-    }
+    void join(String room, Participant participant, String sessionId, RoomMember member);
 
     /**
-     * Admits a participant to a room, creating the room if needed. The member hears the outcome
-     * on the room's thread.
+     * Takes a participant back after its connection dropped: it keeps its id and nobody saw it
+     * leave. Refused when the session is unknown (expired, left, never existed) or belongs to
+     * another identity.
+     *
+     * @param member hears the outcome: {@code resumed} or {@code resumeRefused}
      */
-    public void join(String room, Participant participant, RoomMember member) {
-        rooms.computeIfAbsent(room, name -> new Room(name, capacity, pool, bus, this)).join(participant, member);
-    }
+    void resume(String room, String sessionId, String identity, RoomMember member);
 
     /** A cheap early check, before a connection is upgraded; the room decides for real on join. */
-    public boolean isFull(String room) {
-        Room existing = rooms.get(room);
-        return existing != null && existing.isFull();
-    }
+    boolean isFull(String room);
 
-    public int count() {
-        return rooms.size();
-    }
+    /** The most participants one room admits. */
+    int capacity();
 
-    public int capacity() {
-        return capacity;
-    }
-
-    void retire(Room room) {
-        rooms.remove(room.name(), room);
-    }
+    @Override
+    void close();
 }

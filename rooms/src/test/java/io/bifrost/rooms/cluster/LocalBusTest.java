@@ -1,5 +1,7 @@
 package io.bifrost.rooms.cluster;
 
+import static io.bifrost.rooms.cluster.RecordingListener.Ready.COMPLETE;
+import static io.bifrost.rooms.cluster.RecordingListener.Ready.INCOMPLETE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bifrost.auth.Role;
@@ -18,8 +20,10 @@ import org.junit.jupiter.api.Test;
 class LocalBusTest {
     private static final Participant BOB =
             new Participant("p_0b8n3c5v2zrt", "bob", "Bob", Role.SPEAKER, Role.SPEAKER.defaultGrants(), "");
+    /** Small, so that a test can publish past it. */
+    private static final int HISTORY_LIMIT = 3;
 
-    private final LocalBus bus = new LocalBus();
+    private final LocalBus bus = new LocalBus(HISTORY_LIMIT);
 
     @AfterEach
     void close() {
@@ -30,8 +34,8 @@ class LocalBusTest {
     void eventsReachTheSubscribersOfTheirRoomOnly() {
         List<RoomEvent> demo = new ArrayList<>();
         List<RoomEvent> stage = new ArrayList<>();
-        bus.subscribe("demo", demo::add);
-        bus.subscribe("stage", stage::add);
+        bus.subscribe("demo", 0, demo::add);
+        bus.subscribe("stage", 6, stage::add);
         RoomEvent joined = new ParticipantJoined("demo", 1, BOB);
         RoomEvent chat = new ChatPosted("stage", 7, "p_7d2kq9x1m4vh", "hello", 1_795_338_000_000L);
 
@@ -47,8 +51,8 @@ class LocalBusTest {
     void everySubscriberOfARoomGetsEveryEventInOrder() {
         List<RoomEvent> first = new ArrayList<>();
         List<RoomEvent> second = new ArrayList<>();
-        bus.subscribe("demo", first::add);
-        bus.subscribe("demo", second::add);
+        bus.subscribe("demo", 0, first::add);
+        bus.subscribe("demo", 0, second::add);
         List<RoomEvent> published = List.of(new ParticipantJoined("demo", 1, BOB),
                 new ChatPosted("demo", 2, BOB.id(), "hi", 1L), new ParticipantLeft("demo", 3, BOB.id(), LeaveReason.LEFT));
 
@@ -59,21 +63,87 @@ class LocalBusTest {
     }
 
     @Test
-    void anEventPublishedBeforeSubscribingIsNotReplayed() {
+    void aSubscriberHearsReadyBeforeAnyEvent() {
+        RecordingListener listener = new RecordingListener();
+
+        bus.subscribe("demo", 0, listener);
         bus.publish(new ParticipantJoined("demo", 1, BOB));
-        List<RoomEvent> late = new ArrayList<>();
 
-        bus.subscribe("demo", late::add);
+        assertThat(listener.heard()).containsExactly(COMPLETE, new ParticipantJoined("demo", 1, BOB));
+    }
 
-        assertThat(late).isEmpty();
+    @Test
+    void anEventPublishedWhileNobodyListensToTheRoomIsNotKept() {
+        bus.publish(new ParticipantJoined("demo", 1, BOB));
+        RecordingListener late = new RecordingListener();
+
+        bus.subscribe("demo", 1, late);
+        bus.publish(new ChatPosted("demo", 2, BOB.id(), "hi", 1L));
+
+        assertThat(late.heard()).containsExactly(COMPLETE, new ChatPosted("demo", 2, BOB.id(), "hi", 1L));
+    }
+
+    @Test
+    void aSubscriberStartingBehindIsReplayedTheEventsItMissedThenHearsTheNewOnes() {
+        bus.subscribe("demo", 0, e -> { });
+        bus.publish(new ParticipantJoined("demo", 1, BOB));
+        bus.publish(new ChatPosted("demo", 2, BOB.id(), "one", 1L));
+        bus.publish(new ChatPosted("demo", 3, BOB.id(), "two", 2L));
+        RecordingListener behind = new RecordingListener();
+
+        bus.subscribe("demo", 1, behind);
+        bus.publish(new ChatPosted("demo", 4, BOB.id(), "three", 3L));
+
+        assertThat(behind.heard()).containsExactly(COMPLETE,
+                new ChatPosted("demo", 2, BOB.id(), "one", 1L),
+                new ChatPosted("demo", 3, BOB.id(), "two", 2L),
+                new ChatPosted("demo", 4, BOB.id(), "three", 3L));
+    }
+
+    @Test
+    void aSubscriberFurtherBehindThanTheHistoryLimitIsToldAndHearsNothing() {
+        bus.subscribe("demo", 0, e -> { });
+        for (long seq = 1; seq <= HISTORY_LIMIT + 1; seq++) {
+            bus.publish(new ChatPosted("demo", seq, BOB.id(), "m" + seq, seq));
+        }
+        RecordingListener tooLate = new RecordingListener();
+
+        bus.subscribe("demo", 0, tooLate);
+        bus.publish(new ChatPosted("demo", HISTORY_LIMIT + 2, BOB.id(), "later", 9L));
+
+        assertThat(tooLate.heard()).containsExactly(INCOMPLETE);
+    }
+
+    @Test
+    void aSubscriberAheadOfTheBusHearsOnlyTheEventsAfterItsStart() {
+        bus.subscribe("demo", 0, e -> { });
+        List<RoomEvent> ahead = new ArrayList<>();
+
+        bus.subscribe("demo", 2, ahead::add);
+        bus.publish(new ParticipantJoined("demo", 1, BOB));
+        bus.publish(new ChatPosted("demo", 2, BOB.id(), "before", 1L));
+        bus.publish(new ChatPosted("demo", 3, BOB.id(), "after", 2L));
+
+        assertThat(ahead).containsExactly(new ChatPosted("demo", 3, BOB.id(), "after", 2L));
+    }
+
+    @Test
+    void anEventPublishedTwiceIsDeliveredOnce() {
+        List<RoomEvent> heard = new ArrayList<>();
+        bus.subscribe("demo", 0, heard::add);
+
+        bus.publish(new ParticipantJoined("demo", 1, BOB));
+        bus.publish(new ParticipantJoined("demo", 1, BOB));
+
+        assertThat(heard).containsExactly(new ParticipantJoined("demo", 1, BOB));
     }
 
     @Test
     void anUnsubscribedListenerHearsNothingMoreWhileTheOthersStillDo() {
         List<RoomEvent> leaving = new ArrayList<>();
         List<RoomEvent> staying = new ArrayList<>();
-        ClusterBus.Subscription subscription = bus.subscribe("demo", leaving::add);
-        bus.subscribe("demo", staying::add);
+        ClusterBus.Subscription subscription = bus.subscribe("demo", 0, leaving::add);
+        bus.subscribe("demo", 0, staying::add);
         bus.publish(new ParticipantJoined("demo", 1, BOB));
 
         subscription.close();
@@ -86,8 +156,8 @@ class LocalBusTest {
     @Test
     void closingASubscriptionTwiceLeavesTheOtherSubscriptionsAlone() {
         List<RoomEvent> staying = new ArrayList<>();
-        ClusterBus.Subscription subscription = bus.subscribe("demo", e -> { });
-        bus.subscribe("demo", staying::add);
+        ClusterBus.Subscription subscription = bus.subscribe("demo", 0, e -> { });
+        bus.subscribe("demo", 0, staying::add);
 
         subscription.close();
         subscription.close();
@@ -103,9 +173,9 @@ class LocalBusTest {
     @Test
     void closingASubscriptionTwiceKeepsASecondSubscriptionOfTheSameListener() {
         List<RoomEvent> heard = new ArrayList<>();
-        Consumer<RoomEvent> listener = heard::add;
-        ClusterBus.Subscription first = bus.subscribe("demo", listener);
-        bus.subscribe("demo", listener);
+        RoomListener listener = heard::add;
+        ClusterBus.Subscription first = bus.subscribe("demo", 0, listener);
+        bus.subscribe("demo", 0, listener);
 
         first.close();
         first.close();
@@ -115,12 +185,38 @@ class LocalBusTest {
     }
 
     @Test
+    void aRoomIsForgottenOnceItsLastSubscriptionCloses() {
+        ClusterBus.Subscription only = bus.subscribe("demo", 0, e -> { });
+        bus.publish(new ParticipantJoined("demo", 1, BOB));
+        only.close();
+        bus.publish(new ChatPosted("demo", 2, BOB.id(), "to nobody", 1L));
+        RecordingListener next = new RecordingListener();
+
+        bus.subscribe("demo", 0, next);
+
+        assertThat(next.heard()).as("nothing kept for a room nobody listened to").containsExactly(COMPLETE);
+    }
+
+    @Test
+    void theBusCountsTheRoomsItsSubscribersListenTo() {
+        ClusterBus.Subscription demo = bus.subscribe("demo", 0, e -> { });
+        bus.subscribe("demo", 0, e -> { });
+        bus.subscribe("stage", 0, e -> { });
+
+        int both = bus.rooms();
+        demo.close();
+
+        assertThat(both).isEqualTo(2);
+        assertThat(bus.rooms()).as("demo still has a subscriber").isEqualTo(2);
+    }
+
+    @Test
     void aFailingListenerDoesNotKeepTheEventFromTheOthers() {
         List<RoomEvent> heard = new ArrayList<>();
-        bus.subscribe("demo", e -> {
+        bus.subscribe("demo", 0, e -> {
             throw new IllegalStateException("a broken session");
         });
-        bus.subscribe("demo", heard::add);
+        bus.subscribe("demo", 0, heard::add);
 
         bus.publish(new ParticipantJoined("demo", 1, BOB));
 
@@ -177,10 +273,25 @@ class LocalBusTest {
         assertThat(oldInbox).isEmpty();
     }
 
+    /* A resumed session registers again with the same listener object: closing the old registration keeps it. */
+    @Test
+    void closingAnInboxRegistrationReplacedByTheSameInboxKeepsIt() {
+        List<Signal> inbox = new ArrayList<>();
+        Consumer<Signal> sameInbox = inbox::add;
+        ClusterBus.Subscription old = bus.registerInbox(BOB.id(), sameInbox);
+        bus.registerInbox(BOB.id(), sameInbox);
+
+        old.close();
+        boolean delivered = bus.send(new Signal("demo", "p_7d2kq9x1m4vh", BOB.id(), Signal.Kind.OFFER, "v=0\r\n"));
+
+        assertThat(delivered).isTrue();
+        assertThat(inbox).hasSize(1);
+    }
+
     @Test
     void closingTheBusDropsEverySubscriberAndInbox() {
         List<RoomEvent> heard = new ArrayList<>();
-        bus.subscribe("demo", heard::add);
+        bus.subscribe("demo", 0, heard::add);
         bus.registerInbox(BOB.id(), s -> { });
 
         bus.close();

@@ -39,15 +39,15 @@ class RoomTest {
     /** Runs room tasks on the calling thread, so the simple tests are deterministic. */
     private static final Executor DIRECT = Runnable::run;
     private static final Grants HIDDEN_RECORDER = new Grants(false, true, false, false, true);
+    /** Room events the bus keeps per room: more than any test publishes, so no replay is ever cut short. */
+    private static final int HISTORY_LIMIT = 1_000;
 
-    private final ClusterBus bus = new LocalBus();
+    private final LocalBus bus = new LocalBus(HISTORY_LIMIT);
     /** Every event of {@link #ROOM}, in publication order. */
     private final List<RoomEvent> events = new CopyOnWriteArrayList<>();
+    // From seq 0: the room does not exist yet, so this listener hears every event from the first.
+    private final ClusterBus.Subscription subscription = bus.subscribe(ROOM, 0, events::add);
     private final List<ExecutorService> pools = new ArrayList<>();
-
-    RoomTest() {
-        bus.subscribe(ROOM, events::add);
-    }
 
     @AfterEach
     void stopPools() {
@@ -59,7 +59,7 @@ class RoomTest {
 
     @Test
     void joinersGetIncreasingSeqsAndSeeTheOthersInJoinOrder() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Participant bob = participant("bob", Role.SPEAKER);
         Participant carol = participant("carol", Role.LISTENER);
@@ -83,7 +83,7 @@ class RoomTest {
 
     @Test
     void theJoinedSnapshotLeavesOutSelfAndHiddenParticipants() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant recorder = participant("recorder", Role.LISTENER, HIDDEN_RECORDER);
         Participant alice = participant("alice", Role.HOST);
         Participant bob = participant("bob", Role.SPEAKER);
@@ -100,7 +100,7 @@ class RoomTest {
 
     @Test
     void aHiddenParticipantComingAndGoingProducesNoEvent() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Participant recorder = participant("recorder", Role.LISTENER, HIDDEN_RECORDER);
         Participant bob = participant("bob", Role.SPEAKER);
@@ -118,7 +118,7 @@ class RoomTest {
 
     @Test
     void aFullRoomRefusesTheNextJoinerWithRoomFull() {
-        Rooms rooms = new Rooms(bus, DIRECT, 2);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 2);
         Participant alice = participant("alice", Role.HOST);
         Member a = join(rooms, alice);
         join(rooms, participant("bob", Role.SPEAKER));
@@ -139,8 +139,17 @@ class RoomTest {
     }
 
     @Test
+    void aRoomThatDoesNotExistIsNotFull() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 1);
+
+        assertThat(rooms.isFull(ROOM)).isFalse();
+        assertThat(rooms.capacity()).isEqualTo(1);
+        assertThat(rooms.count()).as("asking creates no room").isZero();
+    }
+
+    @Test
     void roomsRefuseACapacityBelowOne() {
-        assertThatThrownBy(() -> new Rooms(bus, DIRECT, 0))
+        assertThatThrownBy(() -> new LocalRooms(bus, DIRECT, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
     }
 
@@ -148,7 +157,7 @@ class RoomTest {
 
     @Test
     void leavingTwiceIsHarmless() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Participant bob = participant("bob", Role.SPEAKER);
         join(rooms, alice);
@@ -167,7 +176,7 @@ class RoomTest {
 
     @Test
     void aRoomEmptiedAndRetiredIsCreatedAgainOnTheNextJoin() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Member a = join(rooms, alice);
 
@@ -175,6 +184,10 @@ class RoomTest {
 
         assertThat(rooms.count()).isZero();
 
+        // Nobody listens to the room any more, as when its last participant's session ended.
+        subscription.close();
+        List<RoomEvent> heard = new ArrayList<>();
+        bus.subscribe(ROOM, 0, heard::add);
         Participant bob = participant("bob", Role.SPEAKER);
         Member b = join(rooms, bob);
 
@@ -182,17 +195,42 @@ class RoomTest {
         assertThat(b.others()).isEmpty();
         assertThat(b.room()).isNotSameAs(a.room());
         assertThat(rooms.count()).isEqualTo(1);
-        assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(ParticipantJoined.class,
-                e -> assertThat(e.participant()).isEqualTo(bob));
+        assertThat(heard).containsExactly(new ParticipantJoined(ROOM, 1, bob));
+    }
+
+    /*
+     * A node's listener of a room can outlive the room: a session of the old room not yet gone, or
+     * a newcomer already listening. The new room's events must still reach it, and a newcomer
+     * that listens from its own join must not be handed the old room's events.
+     */
+    @Test
+    void theEventsOfARecreatedRoomReachAListenerThatStayedSubscribed() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant bob = participant("bob", Role.SPEAKER);
+        Participant carol = participant("carol", Role.LISTENER);
+        Member a = join(rooms, alice);
+        a.room().leave(alice.id(), LeaveReason.LEFT);
+
+        Member b = join(rooms, bob);
+        List<RoomEvent> bobHears = new ArrayList<>();
+        bus.subscribe(ROOM, b.seq(), bobHears::add);
+        Member c = join(rooms, carol);
+
+        assertThat(c.seq()).isGreaterThan(b.seq());
+        assertThat(events).hasSize(4);
+        assertThat(events.subList(2, 4)).containsExactly(
+                new ParticipantJoined(ROOM, b.seq(), bob), new ParticipantJoined(ROOM, c.seq(), carol));
+        assertThat(bobHears).containsExactly(new ParticipantJoined(ROOM, c.seq(), carol));
     }
 
     @Test
     void aJoinQueuedBehindTheLastLeaveLandsInANewRoom() {
         ManualExecutor pool = new ManualExecutor();
-        Rooms rooms = new Rooms(bus, pool, 10);
+        LocalRooms rooms = new LocalRooms(bus, pool, 10);
         Participant alice = participant("alice", Role.HOST);
         Member a = new Member();
-        rooms.join(ROOM, alice, a);
+        rooms.join(ROOM, alice, a.sessionId(), a);
         pool.runAll();
         Room first = a.room();
 
@@ -201,7 +239,7 @@ class RoomTest {
         first.leave(alice.id(), LeaveReason.LEFT);
         Participant bob = participant("bob", Role.SPEAKER);
         Member b = new Member();
-        rooms.join(ROOM, bob, b);
+        rooms.join(ROOM, bob, b.sessionId(), b);
         pool.runAll();
 
         assertThat(b.joined()).isTrue();
@@ -215,7 +253,7 @@ class RoomTest {
 
     @Test
     void aSignalReachesTheRecipientsInbox() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Participant bob = participant("bob", Role.LISTENER);
         Member a = join(rooms, alice);
@@ -233,7 +271,7 @@ class RoomTest {
 
     @Test
     void aSignalToSomeoneNotInTheRoomIsNotFound() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Member a = join(rooms, alice);
 
@@ -245,12 +283,12 @@ class RoomTest {
 
     @Test
     void aSignalToAParticipantOfAnotherRoomIsNotFoundAndNotDelivered() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Participant eve = participant("eve", Role.SPEAKER);
         Member a = join(rooms, alice);
         Member e = new Member();
-        rooms.join("other-room", eve, e);
+        rooms.join("other-room", eve, e.sessionId(), e);
         List<Signal> eveInbox = new ArrayList<>();
         bus.registerInbox(eve.id(), eveInbox::add);
 
@@ -263,7 +301,7 @@ class RoomTest {
 
     @Test
     void aSignalToOneselfIsNotFound() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Member a = join(rooms, alice);
         List<Signal> aliceInbox = new ArrayList<>();
@@ -277,7 +315,7 @@ class RoomTest {
 
     @Test
     void aSignalToAParticipantWhoseConnectionIsGoneIsNotFound() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.HOST);
         Participant bob = participant("bob", Role.SPEAKER);
         Member a = join(rooms, alice);
@@ -290,7 +328,7 @@ class RoomTest {
 
     @Test
     void aParticipantThatNeitherPublishesNorSubscribesMayNotSignal() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant chatOnly = participant("bot", Role.LISTENER, new Grants(false, false, true, false, false));
         Participant bob = participant("bob", Role.SPEAKER);
         Member c = join(rooms, chatOnly);
@@ -307,7 +345,7 @@ class RoomTest {
 
     @Test
     void aSignalFromSomeoneNotInTheRoomIsForbidden() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant bob = participant("bob", Role.SPEAKER);
         Member b = join(rooms, bob);
         bus.registerInbox(bob.id(), s -> { });
@@ -321,7 +359,7 @@ class RoomTest {
 
     @Test
     void chatIsPublishedWithTheNextSeq() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant alice = participant("alice", Role.LISTENER);
         Member a = join(rooms, alice);
         AtomicLong posted = new AtomicLong(-1);
@@ -334,7 +372,7 @@ class RoomTest {
 
     @Test
     void chatNeedsCanPublishData() {
-        Rooms rooms = new Rooms(bus, DIRECT, 10);
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant mute = participant("mute", Role.SPEAKER, new Grants(true, true, false, false, false));
         Member m = join(rooms, mute);
         AtomicReference<RoomException> refused = new AtomicReference<>();
@@ -348,6 +386,185 @@ class RoomTest {
         assertThat(events).noneMatch(e -> e instanceof ChatPosted);
     }
 
+    @Test
+    void aHiddenParticipantMayNotChatEvenWithCanPublishData() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Participant moderatorTool = participant("tool", Role.LISTENER, new Grants(false, true, true, false, true));
+        Member m = join(rooms, moderatorTool);
+        AtomicReference<RoomException> refused = new AtomicReference<>();
+        AtomicLong posted = new AtomicLong(-1);
+
+        m.room().chat(moderatorTool.id(), "hello", 1L, posted::set, refused::set);
+
+        assertThat(refused.get().kind()).isEqualTo(RoomException.Kind.FORBIDDEN);
+        assertThat(posted.get()).isEqualTo(-1);
+        assertThat(events).as("its message would reveal it").isEmpty();
+    }
+
+    // ---------------------------------------------------------------- resuming
+
+    @Test
+    void resumingWithTheSessionIdGivesTheSameParticipantBackInTheSameRoom() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+        join(rooms, participant("bob", Role.SPEAKER));
+
+        Resume resumed = resume(rooms, ROOM, a.sessionId(), "alice");
+
+        assertThat(resumed.refusal()).isNull();
+        assertThat(resumed.self()).isEqualTo(alice);
+        assertThat(resumed.room()).isSameAs(a.room());
+        assertThat(a.room().size()).as("nobody was added or removed").isEqualTo(2);
+    }
+
+    @Test
+    void aResumeProducesNoEventAndTheRoomsSeqGoesOn() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant bob = participant("bob", Role.SPEAKER);
+        join(rooms, alice);
+        Member b = join(rooms, bob);
+        List<RoomEvent> before = List.copyOf(events);
+
+        resume(rooms, ROOM, b.sessionId(), "bob");
+        Member c = join(rooms, participant("carol", Role.LISTENER));
+
+        assertThat(events.subList(0, before.size())).as("the others saw nothing of the resume").isEqualTo(before);
+        assertThat(events).hasSize(before.size() + 1);
+        assertThat(c.seq()).isEqualTo(3);
+        assertThat(c.others()).containsExactly(alice, bob);
+    }
+
+    @Test
+    void aResumedParticipantChatsUnderItsOwnIdWithTheNextSeq() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+        Resume resumed = resume(rooms, ROOM, a.sessionId(), "alice");
+        AtomicLong posted = new AtomicLong(-1);
+
+        resumed.room().chat(resumed.self().id(), "back", 7L, posted::set, e -> { throw new AssertionError(e); });
+
+        assertThat(posted.get()).isEqualTo(2);
+        assertThat(events).endsWith(new ChatPosted(ROOM, 2, alice.id(), "back", 7L));
+    }
+
+    @Test
+    void aSessionCanBeResumedAgainAfterAnotherDrop() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+
+        Resume first = resume(rooms, ROOM, a.sessionId(), "alice");
+        Resume second = resume(rooms, ROOM, a.sessionId(), "alice");
+
+        assertThat(first.self()).isEqualTo(alice);
+        assertThat(second.self()).isEqualTo(alice);
+    }
+
+    @Test
+    void resumeIsRefusedForAnUnknownSession() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        join(rooms, participant("alice", Role.HOST));
+        String unknown = Ids.session();
+
+        Resume refused = resume(rooms, ROOM, unknown, "alice");
+
+        assertThat(refused.self()).isNull();
+        assertThat(refused.refusal()).contains(unknown, ROOM);
+        assertThat(events).hasSize(1);
+    }
+
+    @Test
+    void resumeIsRefusedForAnotherIdentity() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member a = join(rooms, participant("alice", Role.HOST));
+
+        Resume refused = resume(rooms, ROOM, a.sessionId(), "mallory");
+
+        assertThat(refused.self()).isNull();
+        assertThat(refused.refusal()).contains("mallory", ROOM);
+        assertThat(a.room().size()).isEqualTo(1);
+        assertThat(resume(rooms, ROOM, a.sessionId(), "alice").self())
+                .as("the session still belongs to its owner").isEqualTo(a.self());
+    }
+
+    @Test
+    void resumeIsRefusedOnceTheParticipantLeftButOthersStillResume() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Participant bob = participant("bob", Role.SPEAKER);
+        Member a = join(rooms, alice);
+        Member b = join(rooms, bob);
+        b.room().leave(bob.id(), LeaveReason.DISCONNECTED);
+
+        Resume refused = resume(rooms, ROOM, b.sessionId(), "bob");
+        Resume resumed = resume(rooms, ROOM, a.sessionId(), "alice");
+
+        assertThat(refused.self()).isNull();
+        assertThat(refused.refusal()).contains(b.sessionId());
+        assertThat(resumed.self()).isEqualTo(alice);
+        assertThat(events).hasSize(3);
+    }
+
+    @Test
+    void resumeIsRefusedForARoomThatDoesNotExist() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+
+        Resume refused = resume(rooms, "nowhere", Ids.session(), "alice");
+
+        assertThat(refused.refusal()).contains("nowhere");
+        assertThat(rooms.count()).as("a resume creates no room").isZero();
+    }
+
+    @Test
+    void resumeIsRefusedOnceTheRoomWasEmptiedAndRetired() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+        a.room().leave(alice.id(), LeaveReason.TIMEOUT);
+
+        Resume refused = resume(rooms, ROOM, a.sessionId(), "alice");
+
+        assertThat(refused.refusal()).contains(ROOM);
+        assertThat(rooms.count()).isZero();
+    }
+
+    @Test
+    void aSessionIdResumesOnlyInItsOwnRoom() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member a = join(rooms, participant("alice", Role.HOST));
+        Member e = new Member();
+        rooms.join("other-room", participant("alice", Role.HOST), e.sessionId(), e);
+
+        Resume refused = resume(rooms, "other-room", a.sessionId(), "alice");
+
+        assertThat(e.joined()).isTrue();
+        assertThat(refused.refusal()).contains(a.sessionId(), "other-room");
+    }
+
+    @Test
+    void aResumeQueuedBehindTheLastLeaveIsRefused() {
+        ManualExecutor pool = new ManualExecutor();
+        LocalRooms rooms = new LocalRooms(bus, pool, 10);
+        Participant alice = participant("alice", Role.HOST);
+        Member a = new Member();
+        rooms.join(ROOM, alice, a.sessionId(), a);
+        pool.runAll();
+
+        // Both are queued on the room before either runs: the resume finds her gone.
+        a.room().leave(alice.id(), LeaveReason.TIMEOUT);
+        Resume resume = new Resume();
+        rooms.resume(ROOM, a.sessionId(), "alice", resume);
+        pool.runAll();
+
+        assertThat(resume.answered()).isTrue();
+        assertThat(resume.self()).isNull();
+        assertThat(resume.refusal()).contains(a.sessionId());
+        assertThat(rooms.count()).isZero();
+    }
+
     // ---------------------------------------------------------------- concurrency
 
     @Test
@@ -357,7 +574,7 @@ class RoomTest {
         int total = threads * joinsPerThread;
         ExecutorService roomPool = pool(Executors.newFixedThreadPool(3));
         ExecutorService callers = pool(Executors.newFixedThreadPool(threads));
-        Rooms rooms = new Rooms(bus, roomPool, total);
+        LocalRooms rooms = new LocalRooms(bus, roomPool, total);
         CountDownLatch joined = new CountDownLatch(total);
         Queue<Member> members = new ConcurrentLinkedQueue<>();
         CountDownLatch start = new CountDownLatch(1);
@@ -369,7 +586,7 @@ class RoomTest {
                 for (int i = 0; i < joinsPerThread; i++) {
                     Member member = new Member(joined);
                     members.add(member);
-                    rooms.join(ROOM, participant("user-" + thread + "-" + i, Role.LISTENER), member);
+                    rooms.join(ROOM, participant("user-" + thread + "-" + i, Role.LISTENER), member.sessionId(), member);
                 }
             });
         }
@@ -393,7 +610,7 @@ class RoomTest {
         int capacity = 40;
         int joiners = 200;
         ExecutorService callers = pool(Executors.newFixedThreadPool(4));
-        Rooms rooms = new Rooms(bus, ForkJoinPool.commonPool(), capacity);
+        LocalRooms rooms = new LocalRooms(bus, ForkJoinPool.commonPool(), capacity);
         CountDownLatch answered = new CountDownLatch(joiners);
         Queue<Member> members = new ConcurrentLinkedQueue<>();
 
@@ -402,7 +619,7 @@ class RoomTest {
             callers.execute(() -> {
                 Member member = new Member(answered);
                 members.add(member);
-                rooms.join(ROOM, participant("user-" + n, Role.LISTENER), member);
+                rooms.join(ROOM, participant("user-" + n, Role.LISTENER), member.sessionId(), member);
             });
         }
 
@@ -420,17 +637,17 @@ class RoomTest {
         int joiners = 120;
         ExecutorService roomPool = pool(Executors.newFixedThreadPool(2));
         ExecutorService callers = pool(Executors.newFixedThreadPool(4));
-        Rooms rooms = new Rooms(bus, roomPool, joiners + 1);
+        LocalRooms rooms = new LocalRooms(bus, roomPool, joiners + 1);
         Participant anchor = participant("anchor", Role.HOST); // keeps the room from retiring
         CountDownLatch anchored = new CountDownLatch(1);
-        rooms.join(ROOM, anchor, new Member(anchored));
+        rooms.join(ROOM, anchor, Ids.session(), new Member(anchored));
         assertThat(anchored.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
         CountDownLatch gone = new CountDownLatch(joiners);
         Set<String> left = ConcurrentHashMap.newKeySet();
 
         for (int i = 0; i < joiners; i++) {
             int n = i;
-            callers.execute(() -> rooms.join(ROOM, participant("user-" + n, Role.LISTENER), new RoomMember() {
+            callers.execute(() -> rooms.join(ROOM, participant("user-" + n, Role.LISTENER), Ids.session(), new RoomMember() {
                 @Override
                 public void joined(Room room, Participant self, List<Participant> others, long seq) {
                     room.leave(self.id(), LeaveReason.LEFT); // queued on the room behind other joins
@@ -441,6 +658,16 @@ class RoomTest {
                 @Override
                 public void refused(RoomException reason) {
                     throw new AssertionError(reason);
+                }
+
+                @Override
+                public void resumed(Room room, Participant self) {
+                    throw new AssertionError("resumed " + self.id() + " without asking");
+                }
+
+                @Override
+                public void resumeRefused(String why) {
+                    throw new AssertionError(why);
                 }
             }));
         }
@@ -465,11 +692,19 @@ class RoomTest {
     }
 
     /** Joins on {@link #DIRECT} rooms, where the outcome is known when join returns. */
-    private static Member join(Rooms rooms, Participant participant) {
+    private static Member join(LocalRooms rooms, Participant participant) {
         Member member = new Member();
-        rooms.join(ROOM, participant, member);
+        rooms.join(ROOM, participant, member.sessionId(), member);
         assertThat(member.answered()).as("answered at once on a direct pool").isTrue();
         return member;
+    }
+
+    /** Resumes on {@link #DIRECT} rooms, where the outcome is known when resume returns. */
+    private static Resume resume(LocalRooms rooms, String room, String sessionId, String identity) {
+        Resume resume = new Resume();
+        rooms.resume(room, sessionId, identity, resume);
+        assertThat(resume.answered()).as("answered at once on a direct pool").isTrue();
+        return resume;
     }
 
     private static Outcome relay(Room room, Signal signal) {
@@ -506,7 +741,8 @@ class RoomTest {
     /** Records what the room answered; callbacks run on the room's thread, read after a latch. */
     private static final class Member implements RoomMember {
         private final CountDownLatch answered;
-        private volatile Room room;
+        private final String sessionId = Ids.session();
+        private volatile LocalRoom room;
         private volatile Participant self;
         private volatile List<Participant> others;
         private volatile long seq = -1;
@@ -523,7 +759,7 @@ class RoomTest {
         @Override
         public void joined(Room room, Participant self, List<Participant> others, long seq) {
             assertThat(this.room).as("joined once").isNull();
-            this.room = room;
+            this.room = (LocalRoom) room;
             this.self = self;
             this.others = List.copyOf(others);
             this.seq = seq;
@@ -536,6 +772,16 @@ class RoomTest {
             answered.countDown();
         }
 
+        @Override
+        public void resumed(Room room, Participant self) {
+            throw new AssertionError("a join was answered with resumed " + self.id());
+        }
+
+        @Override
+        public void resumeRefused(String why) {
+            throw new AssertionError("a join was answered with resumeRefused: " + why);
+        }
+
         boolean answered() {
             return room != null || refusal != null;
         }
@@ -544,7 +790,11 @@ class RoomTest {
             return room != null;
         }
 
-        Room room() {
+        String sessionId() {
+            return sessionId;
+        }
+
+        LocalRoom room() {
             return room;
         }
 
@@ -561,6 +811,55 @@ class RoomTest {
         }
 
         RoomException refusal() {
+            return refusal;
+        }
+    }
+
+    /** Records the answer to a resume; callbacks run on the room's thread or the caller's, read after a latch. */
+    private static final class Resume implements RoomMember {
+        private final CountDownLatch answered = new CountDownLatch(1);
+        private volatile Room room;
+        private volatile Participant self;
+        private volatile String refusal;
+
+        @Override
+        public void joined(Room room, Participant self, List<Participant> others, long seq) {
+            throw new AssertionError("a resume was answered with joined " + self.id());
+        }
+
+        @Override
+        public void refused(RoomException reason) {
+            throw new AssertionError("a resume was answered with refused", reason);
+        }
+
+        @Override
+        public void resumed(Room room, Participant self) {
+            assertThat(answered.getCount()).as("answered once").isOne();
+            this.room = room;
+            this.self = self;
+            answered.countDown();
+        }
+
+        @Override
+        public void resumeRefused(String why) {
+            assertThat(answered.getCount()).as("answered once").isOne();
+            this.refusal = why;
+            answered.countDown();
+        }
+
+        boolean answered() {
+            return answered.getCount() == 0;
+        }
+
+        Room room() {
+            return room;
+        }
+
+        Participant self() {
+            return self;
+        }
+
+        String refusal() {
             return refusal;
         }
     }

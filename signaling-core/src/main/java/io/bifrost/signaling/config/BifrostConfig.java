@@ -9,7 +9,7 @@ import java.util.Map;
  * working single node; {@link ConfigLoader} overlays a YAML file, {@code BIFROST_*} environment
  * variables and command-line flags, and validates the result.
  */
-public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits, Ice ice) {
+public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits, Ice ice, Redis redis) {
 
     /**
      * @param host interface to listen on; default {@code 0.0.0.0}
@@ -40,8 +40,12 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
         }
     }
 
-    /** @param maxParticipants the most participants one room admits; default 100 */
-    public record Rooms(int maxParticipants) {}
+    /**
+     * @param maxParticipants the most participants one room admits; default 100
+     * @param resumeWindow how long a participant whose connection dropped stays in its room,
+     *     invisible to the others, so that its client can resume; 0 disables resume; default 20s
+     */
+    public record Rooms(int maxParticipants, Duration resumeWindow) {}
 
     /**
      * @param maxMessageBytes a larger frame is refused with {@code too-large}; default 64 KiB
@@ -58,12 +62,29 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
     /** @param urls STUN/TURN URLs given to clients in {@code joined}; default none (host candidates only) */
     public record Ice(List<String> urls) {}
 
+    /**
+     * Setting a URL turns on cluster mode: the node shares its rooms with every node on the same
+     * Redis (a single server or a Redis Cluster, found out by asking).
+     *
+     * @param url {@code redis://[:password@]host:port}, or several comma-separated seeds of a
+     *     Redis Cluster; default none (a single node, rooms in memory)
+     * @param commandTimeout how long a Redis command may take, hiccups included; default 10s
+     * @param streamLength room events each room's stream keeps, for resume and repair; default 10000
+     */
+    public record Redis(String url, Duration commandTimeout, long streamLength) {
+
+        public boolean enabled() {
+            return url != null && !url.isBlank();
+        }
+    }
+
     public static BifrostConfig defaults() {
         return new BifrostConfig(
                 new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true),
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
-                new Rooms(100),
+                new Rooms(100, Duration.ofSeconds(20)),
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30)),
-                new Ice(List.of()));
+                new Ice(List.of()),
+                new Redis("", Duration.ofSeconds(10), 10_000));
     }
 }

@@ -142,7 +142,7 @@ public final class ConfigLoader {
             return; // an empty file is a valid "all defaults"
         }
         if (!parsed.isObject()) {
-            throw new ConfigException(origin + " must be a YAML mapping of groups (server, auth, rooms, limits, ice)");
+            throw new ConfigException(origin + " must be a YAML mapping of groups (server, auth, rooms, limits, ice, redis)");
         }
         merge(tree, (ObjectNode) parsed, "", origin, sources);
     }
@@ -296,7 +296,7 @@ public final class ConfigLoader {
         Path dir = Files.isWritable(home) ? home.resolve(".bifrost") : Path.of(".bifrost");
         BifrostConfig.Auth resolved = new BifrostConfig.Auth(auth.hmacKeys(), auth.publicKeys(), auth.jwksUrl(),
                 auth.jwksCacheTtl(), auth.audience(), auth.clockSkew(), dir.resolve("dev-key").toString());
-        return new BifrostConfig(config.server(), resolved, config.rooms(), config.limits(), config.ice());
+        return new BifrostConfig(config.server(), resolved, config.rooms(), config.limits(), config.ice(), config.redis());
     }
 
     private static String path(JsonMappingException e) {

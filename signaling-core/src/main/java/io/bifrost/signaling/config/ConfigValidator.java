@@ -30,6 +30,15 @@ final class ConfigValidator {
         check.that(jwks == null || jwks.isEmpty() || jwks.startsWith("https://") || jwks.startsWith("http://"),
                 "auth.jwksUrl", "must be an http(s) URL, got '" + jwks + "'");
         check.that(c.rooms().maxParticipants() >= 1, "rooms.maxParticipants", "must be at least 1");
+        check.that(!c.rooms().resumeWindow().isNegative(), "rooms.resumeWindow", "must not be negative (0 turns resume off)");
+        if (c.redis().enabled()) {
+            for (String url : c.redis().url().split(",")) {
+                check.that(url.trim().startsWith("redis://") || url.trim().startsWith("rediss://"), "redis.url",
+                        "entries must start with redis:// or rediss://");
+            }
+        }
+        check.that(positive(c.redis().commandTimeout()), "redis.commandTimeout", "must be positive");
+        check.that(c.redis().streamLength() >= 100, "redis.streamLength", "must be at least 100");
         var limits = c.limits();
         check.that(limits.maxMessageBytes() >= 1024, "limits.maxMessageBytes", "must be at least 1024 (an SDP offer alone is a few KiB)");
         check.that(limits.maxFrameBytes() >= limits.maxMessageBytes(), "limits.maxFrameBytes",

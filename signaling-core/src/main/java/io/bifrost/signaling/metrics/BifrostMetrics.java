@@ -1,5 +1,6 @@
 package io.bifrost.signaling.metrics;
 
+import io.bifrost.rooms.cluster.BusMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
  * The node's meters. Tags come from bounded sets only (message types, outcomes, reasons), never
  * room or participant ids, so the number of series stays fixed however many rooms there are.
  */
-public final class BifrostMetrics {
+public final class BifrostMetrics implements BusMetrics {
     public static final String CONNECTIONS = "bifrost.connections";
     public static final String ROOMS = "bifrost.rooms";
     public static final String JOINS = "bifrost.joins";
@@ -23,10 +24,18 @@ public final class BifrostMetrics {
     public static final String ERRORS = "bifrost.errors";
     public static final String DISCONNECTS = "bifrost.disconnects";
     public static final String RELAY_LATENCY = "bifrost.relay.latency";
+    public static final String BUS_PUBLISHED = "bifrost.bus.published";
+    public static final String BUS_DELIVERED = "bifrost.bus.delivered";
+    public static final String BUS_DUPLICATES = "bifrost.bus.duplicates";
+    public static final String BUS_REFETCHED = "bifrost.bus.refetched";
+    public static final String BUS_LOST = "bifrost.bus.lost";
+    public static final String BUS_LAG = "bifrost.bus.lag";
+    public static final String RESUMES = "bifrost.resumes";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Timer relayLatency;
+    private final Map<String, Timer> busLag = new ConcurrentHashMap<>();
 
     public BifrostMetrics() {
         relayLatency = Timer.builder(RELAY_LATENCY)
@@ -75,6 +84,45 @@ public final class BifrostMetrics {
 
     public void relayed(long startNanos) {
         relayLatency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** @param outcome {@code ok}, or why the session could not be resumed */
+    public void resume(String outcome) {
+        counter(RESUMES, "Session resume attempts by outcome", "outcome", outcome).increment();
+    }
+
+    // ------------------------------------------------------------------ the cluster bus
+
+    @Override
+    public void published(String kind) {
+        counter(BUS_PUBLISHED, "Room events and signals written to other nodes' inboxes", "kind", kind).increment();
+    }
+
+    @Override
+    public void delivered(String kind, long lagMillis) {
+        counter(BUS_DELIVERED, "Room events and signals read from this node's inbox", "kind", kind).increment();
+        busLag.computeIfAbsent(kind, k -> Timer.builder(BUS_LAG)
+                        .description("From publishing on one node to reading on this one (node clocks included)")
+                        .tag("kind", k).publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+                        .register(registry))
+                .record(Math.max(0, lagMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void duplicate() {
+        counter(BUS_DUPLICATES, "Room events that arrived again after being applied, and were dropped", "kind", "event").increment();
+    }
+
+    @Override
+    public void refetched(int events) {
+        counter(BUS_REFETCHED, "Room events read back from a room's stream to fill a gap or serve a resume", "kind", "event")
+                .increment(events);
+    }
+
+    @Override
+    public void lost(String kind, int count) {
+        counter(BUS_LOST, "Room events or signals that could not be delivered", "kind", kind).increment(count);
     }
 
     /** The Prometheus text exposition. */

@@ -115,6 +115,8 @@ public final class Codec {
             g.writeStringField("type", message.type());
             if (message instanceof ServerMessage.Joined joined) {
                 writeJoined(g, joined);
+            } else if (message instanceof ServerMessage.Resumed resumed) {
+                writeResumed(g, resumed);
             } else if (message instanceof ServerMessage.ParticipantJoined event) {
                 g.writeNumberField("seq", event.seq());
                 g.writeFieldName("participant");
@@ -163,6 +165,10 @@ public final class Codec {
                         participant(root.get("participant")), participants(root.get("participants")),
                         iceServers(root.get("iceServers")), root.path("pingInterval").asLong(),
                         root.path("pingTimeout").asLong(), root.path("seq").asLong());
+            case "resumed":
+                return new ServerMessage.Resumed(text(root, "room"), text(root, "sessionId"),
+                        participant(root.get("participant")), iceServers(root.get("iceServers")),
+                        root.path("pingInterval").asLong(), root.path("pingTimeout").asLong(), root.path("seq").asLong());
             case "participant-joined":
                 return new ServerMessage.ParticipantJoined(root.path("seq").asLong(), participant(root.get("participant")));
             case "participant-left":
@@ -192,18 +198,32 @@ public final class Codec {
     // ---------------------------------------------------------------- helpers
 
     private void writeJoined(JsonGenerator g, ServerMessage.Joined joined) throws IOException {
-        g.writeNumberField("protocol", PROTOCOL_VERSION);
-        g.writeStringField("room", joined.room());
-        g.writeStringField("sessionId", joined.sessionId());
-        g.writeFieldName("participant");
-        writeParticipant(g, joined.participant());
+        writeSessionStart(g, joined.room(), joined.sessionId(), joined.participant());
         g.writeArrayFieldStart("participants");
         for (ParticipantInfo p : joined.participants()) {
             writeParticipant(g, p);
         }
         g.writeEndArray();
+        writeSessionTerms(g, joined.iceServers(), joined.pingInterval(), joined.pingTimeout(), joined.seq());
+    }
+
+    private void writeResumed(JsonGenerator g, ServerMessage.Resumed resumed) throws IOException {
+        writeSessionStart(g, resumed.room(), resumed.sessionId(), resumed.participant());
+        writeSessionTerms(g, resumed.iceServers(), resumed.pingInterval(), resumed.pingTimeout(), resumed.seq());
+    }
+
+    private static void writeSessionStart(JsonGenerator g, String room, String sessionId, ParticipantInfo self) throws IOException {
+        g.writeNumberField("protocol", PROTOCOL_VERSION);
+        g.writeStringField("room", room);
+        g.writeStringField("sessionId", sessionId);
+        g.writeFieldName("participant");
+        writeParticipant(g, self);
+    }
+
+    private static void writeSessionTerms(JsonGenerator g, List<IceServer> iceServers, long pingInterval, long pingTimeout,
+                                          long seq) throws IOException {
         g.writeArrayFieldStart("iceServers");
-        for (IceServer server : joined.iceServers()) {
+        for (IceServer server : iceServers) {
             g.writeStartObject();
             g.writeArrayFieldStart("urls");
             for (String url : server.urls()) {
@@ -217,9 +237,9 @@ public final class Codec {
             g.writeEndObject();
         }
         g.writeEndArray();
-        g.writeNumberField("pingInterval", joined.pingInterval());
-        g.writeNumberField("pingTimeout", joined.pingTimeout());
-        g.writeNumberField("seq", joined.seq());
+        g.writeNumberField("pingInterval", pingInterval);
+        g.writeNumberField("pingTimeout", pingTimeout);
+        g.writeNumberField("seq", seq);
     }
 
     private static void writeIdIfAny(JsonGenerator g, String id) throws IOException {

@@ -10,6 +10,8 @@ public enum ErrorCode {
     RATE_LIMITED("rate-limited"),
     TOO_LARGE("too-large"),
     UNAVAILABLE("unavailable"),
+    /** The session asked for could not be resumed; a fresh {@code joined} follows. */
+    RESUME_FAILED("resume-failed"),
     INTERNAL("internal");
 
     private final String wireName;

@@ -17,6 +17,16 @@ public sealed interface ServerMessage {
         @Override public String type() { return "joined"; }
     }
 
+    /** The first frame of a resumed session; the events after {@code seq} follow. */
+    record Resumed(String room, String sessionId, ParticipantInfo participant, List<IceServer> iceServers,
+                   long pingInterval, long pingTimeout, long seq) implements ServerMessage {
+        public Resumed {
+            iceServers = List.copyOf(iceServers);
+        }
+
+        @Override public String type() { return "resumed"; }
+    }
+
     record ParticipantJoined(long seq, ParticipantInfo participant) implements ServerMessage {
         @Override public String type() { return "participant-joined"; }
     }

@@ -1,78 +1,51 @@
 package io.bifrost.signaling.session;
 
-import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.room.RoomEvent;
 import io.bifrost.signaling.protocol.Codec;
 import io.bifrost.signaling.protocol.ParticipantInfo;
 import io.bifrost.signaling.protocol.ServerMessage;
-import io.bifrost.signaling.metrics.BifrostMetrics;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Hands each room event to this node's sessions in that room. The node subscribes to a room
- * once, however many of its sessions are in it, and encodes each event once: every recipient
- * gets the same frame.
+ * Encodes each room event once, however many sessions of the node receive it. A room's feed
+ * hands the same event object to its subscribers one after the other, so remembering the last
+ * few events by identity is enough: a small array of slots, indexed by the event's identity
+ * hash, needs no cleanup when rooms come and go.
  */
 public final class Fanout {
-    private final Map<String, Group> groups = new ConcurrentHashMap<>();
-    private final ClusterBus bus;
+    /** Rooms publishing at the same moment rarely exceed this; a collision only costs an extra encode. */
+    private static final int SLOTS = 256;
+
     private final Codec codec;
-    private final BifrostMetrics metrics;
+    private final AtomicReferenceArray<Encoded> slots = new AtomicReferenceArray<>(SLOTS);
 
-    public Fanout(ClusterBus bus, Codec codec, BifrostMetrics metrics) {
-        this.bus = bus;
+    public Fanout(Codec codec) {
         this.codec = codec;
-        this.metrics = metrics;
     }
 
-    /** Rooms with at least one session on this node. */
-    public int rooms() {
-        return groups.size();
-    }
-
-    // compute/computeIfPresent make "add to a group" and "retire an empty group" atomic per room,
-    // so a join racing the last leave never lands in a group that is no longer subscribed.
-    void add(String room, SignalingSession session) {
-        groups.compute(room, (name, group) -> {
-            Group target = group != null ? group : new Group(name);
-            target.sessions.add(session);
-            return target;
-        });
-    }
-
-    void remove(String room, SignalingSession session) {
-        groups.computeIfPresent(room, (name, group) -> {
-            group.sessions.remove(session);
-            if (group.sessions.isEmpty()) {
-                group.subscription.close();
-                return null;
-            }
-            return group;
-        });
-    }
-
-    private final class Group implements Consumer<RoomEvent> {
-        final Set<SignalingSession> sessions = ConcurrentHashMap.newKeySet();
-        final ClusterBus.Subscription subscription;
-
-        Group(String room) {
-            subscription = bus.subscribe(room, this);
+    /** An event as it goes on the wire. */
+    public Encoded encode(RoomEvent event) {
+        int slot = System.identityHashCode(event) & (SLOTS - 1);
+        Encoded cached = slots.get(slot);
+        if (cached != null && cached.event == event) {
+            return cached;
         }
+        ServerMessage message = toWire(event);
+        Encoded encoded = new Encoded(event, message.type(), codec.encode(message));
+        slots.set(slot, encoded);
+        return encoded;
+    }
 
-        @Override
-        public void accept(RoomEvent event) {
-            ServerMessage message = toWire(event);
-            String frame = codec.encode(message);
-            int delivered = 0;
-            for (SignalingSession session : sessions) {
-                if (session.deliver(event.seq(), frame)) {
-                    delivered++;
-                }
-            }
-            metrics.messagesOut(message.type(), delivered);
+    /** An encoded event: the frame and the message type, for the metrics. */
+    public static final class Encoded {
+        final RoomEvent event;
+        final String type;
+        final String frame;
+
+        Encoded(RoomEvent event, String type, String frame) {
+            this.event = event;
+            this.type = type;
+            this.frame = frame;
         }
     }
 

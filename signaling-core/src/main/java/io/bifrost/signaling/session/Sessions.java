@@ -2,36 +2,48 @@ package io.bifrost.signaling.session;
 
 import io.bifrost.auth.JoinClaims;
 import io.bifrost.rooms.cluster.ClusterBus;
-import io.bifrost.rooms.room.Ids;
-import io.bifrost.rooms.room.Participant;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
 import io.bifrost.signaling.protocol.IceServer;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The sessions open on this node: creates them, finds the silent ones, and ends them all at shutdown. */
+/**
+ * The sessions of this node: creates them, finds the silent and the expired ones, hands a
+ * resumed session over, and ends them all at shutdown.
+ */
 public final class Sessions {
     private final Set<SignalingSession> open = ConcurrentHashMap.newKeySet();
+    private final Map<String, SignalingSession> bySessionId = new ConcurrentHashMap<>();
     private final SessionServices services;
+    private final boolean resumableAfterShutdown;
     private volatile boolean draining;
 
+    /**
+     * @param resumableAfterShutdown whether clients of a stopping node can resume elsewhere (a
+     *     cluster): then their sessions wait for that instead of leaving at once
+     */
     public Sessions(Rooms rooms, ClusterBus bus, Fanout fanout, Codec codec, BifrostMetrics metrics,
-                    SessionLimits limits, List<IceServer> iceServers) {
+                    SessionLimits limits, List<IceServer> iceServers, boolean resumableAfterShutdown) {
         this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers);
+        this.resumableAfterShutdown = resumableAfterShutdown;
     }
 
-    /** Creates the session of a connection whose token was verified; it joins when started. */
-    public SignalingSession open(JoinClaims claims, Connection connection) {
-        Participant participant = new Participant(Ids.participant(), claims.identity(), claims.name(),
-                claims.role(), claims.grants(), claims.metadata());
-        SignalingSession session = new SignalingSession(participant, claims.room(), connection, services, System.nanoTime());
+    /**
+     * Creates the session of a connection whose token was verified; it joins, or resumes, when started.
+     *
+     * @param resume the session to take back, or null to join
+     */
+    public SignalingSession open(JoinClaims claims, ResumeRequest resume, Connection connection) {
+        SignalingSession session = new SignalingSession(claims, resume, connection, services, System.nanoTime());
         open.add(session);
         return session;
     }
 
+    /** Sessions open on this node, detached ones included. */
     public int count() {
         return open.size();
     }
@@ -40,18 +52,36 @@ public final class Sessions {
         return draining;
     }
 
-    /** Ends the sessions that have been silent for longer than the ping timeout. */
+    boolean resumableAfterShutdown() {
+        return resumableAfterShutdown && draining;
+    }
+
+    /** Ends the sessions silent for longer than the ping timeout, and the detached ones past the resume window. */
     public void sweep(long nowNanos) {
         for (SignalingSession session : open) {
             session.checkAlive(nowNanos);
         }
     }
 
-    /** Tells every client the node is going away and closes its session; new joins are refused from now on. */
+    /** Tells every client the node is going away and closes its connection; new joins are refused from now on. */
     public void drain() {
         draining = true;
         for (SignalingSession session : open) {
             session.shutdown();
+        }
+    }
+
+    /** At the end of a drain: the sessions nobody resumed elsewhere leave their rooms now. */
+    public void endDetached() {
+        for (SignalingSession session : open) {
+            session.endDetached();
+        }
+    }
+
+    /** The cluster declared this node dead and removed its participants: its connections are dropped. */
+    public void abandonAll() {
+        for (SignalingSession session : open) {
+            session.abandon();
         }
     }
 
@@ -71,7 +101,16 @@ public final class Sessions {
         return false;
     }
 
+    /** A session got its first frame; one that had its session id before on this node was resumed and lets go. */
+    void attached(SignalingSession session) {
+        SignalingSession previous = bySessionId.put(session.sessionId(), session);
+        if (previous != null && previous != session) {
+            previous.supersede(false);
+        }
+    }
+
     void remove(SignalingSession session) {
         open.remove(session);
+        bySessionId.remove(session.sessionId(), session);
     }
 }

@@ -1,10 +1,14 @@
 package io.bifrost.signaling.session;
 
+import io.bifrost.auth.JoinClaims;
 import io.bifrost.rooms.cluster.ClusterBus;
+import io.bifrost.rooms.cluster.RoomListener;
 import io.bifrost.rooms.cluster.Signal;
+import io.bifrost.rooms.room.Ids;
 import io.bifrost.rooms.room.LeaveReason;
 import io.bifrost.rooms.room.Participant;
 import io.bifrost.rooms.room.Room;
+import io.bifrost.rooms.room.RoomEvent;
 import io.bifrost.rooms.room.RoomException;
 import io.bifrost.rooms.room.RoomMember;
 import io.bifrost.signaling.protocol.ClientMessage;
@@ -15,83 +19,105 @@ import io.bifrost.signaling.protocol.ServerMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection in one room: it joins at start, answers the client's requests, passes
- * room events and signals to it, and leaves exactly once, whatever ends it.
+ * One participant's session in one room: it joins (or resumes) at start, answers the client's
+ * requests, passes room events and signals to it, and leaves exactly once, whatever ends it.
+ *
+ * <p>A session whose connection drops without a goodbye is <em>detached</em>: it stays in its
+ * room, unseen by the others, for the resume window, keeping the signals sent to it, so that its
+ * client can reconnect (to this node or another) and {@linkplain #resumed take it back}.
  *
  * <p>Threads: inbound frames arrive on a transport thread, one at a time; room events, signals
- * and request results arrive on the room's thread; the sweeper checks liveness from its own.
+ * and request results on the room's or the cluster client's threads; the sweeper checks
+ * liveness from its own.
  */
 public final class SignalingSession implements RoomMember {
     private static final Logger log = LoggerFactory.getLogger(SignalingSession.class);
     private static final long NANOS_PER_MILLI = 1_000_000L;
     /** UTF-8 needs at most 3 bytes per UTF-16 char: below this many chars no frame can exceed the limit. */
     private static final int MAX_UTF8_BYTES_PER_CHAR = 3;
+    /** Signals kept for a detached session: a renegotiation and its candidates, many times over. */
+    static final int MAX_HELD_SIGNALS = 256;
 
-    private final Participant participant;
-    private final String roomName;
-    private final String sessionId = io.bifrost.rooms.room.Ids.session();
+    private enum State { JOINING, LIVE, DETACHED, ENDED }
+
+    private final JoinClaims claims;
     private final Connection connection;
     private final SessionServices services;
     private final RateLimiter rateLimiter; // transport thread only
     private final AtomicInteger queuedFrames = new AtomicInteger();
-    private final AtomicBoolean ended = new AtomicBoolean();
+    private final AtomicReference<State> state = new AtomicReference<>(State.JOINING);
+    private final List<Signal> heldSignals = new ArrayList<>(); // guarded by itself, kept while detached
 
-    private volatile Room room;                        // written on the room's thread at join
-    private volatile long joinedSeq = Long.MAX_VALUE;  // written on the room's thread at join
-    private volatile ClusterBus.Subscription inbox;    // written on the room's thread at join
+    private volatile ResumeRequest resume;             // cleared once it was tried
+    private volatile Participant participant;          // set on the joining thread, then read anywhere
+    private volatile String sessionId;
+    private volatile Room room;                        // written when joined or resumed
+    private volatile ClusterBus.Subscription events;   // written when joined or resumed
+    private volatile ClusterBus.Subscription inbox;    // written when joined or resumed
     private volatile long lastHeardNanos;              // written on the transport thread
+    private volatile long detachedAtNanos;
+    private volatile LeaveReason detachedReason;
 
-    SignalingSession(Participant participant, String roomName, Connection connection, SessionServices services, long now) {
-        this.participant = participant;
-        this.roomName = roomName;
+    SignalingSession(JoinClaims claims, ResumeRequest resume, Connection connection, SessionServices services, long now) {
+        this.claims = claims;
+        this.resume = resume;
         this.connection = connection;
         this.services = services;
         this.rateLimiter = new RateLimiter(services.limits().messagesPerSecond(), services.limits().messageBurst(), now);
         this.lastHeardNanos = now;
+        this.participant = newParticipant(claims);
+        this.sessionId = Ids.session();
     }
 
     public String participantId() {
         return participant.id();
     }
 
-    /** Joins the room; the first frame the client gets is {@code joined} (or the refusal). */
+    String sessionId() {
+        return sessionId;
+    }
+
+    /** Joins the room, or resumes the session asked for; the first frame out is {@code joined} or {@code resumed}. */
     public void start() {
         if (services.sessions().draining()) {
             shutdown();
             return;
         }
-        services.rooms().join(roomName, participant, this);
+        ResumeRequest request = resume;
+        if (request != null && services.limits().resumeWindow().isZero()) {
+            resumeRefused("resume is turned off on this server");
+        } else if (request != null && request.lastSeq() < 0) {
+            resumeRefused("lastSeq must be the last room seq the client applied, a number of 0 or more");
+        } else if (request != null) {
+            services.rooms().resume(claims.room(), request.sessionId(), claims.identity(), this);
+        } else {
+            services.rooms().join(claims.room(), participant, sessionId, this);
+        }
     }
 
-    // ------------------------------------------------------------------ joining (room's thread)
+    // ------------------------------------------------------------------ joining and resuming
 
     @Override
     public void joined(Room joinedRoom, Participant self, List<Participant> others, long seq) {
         room = joinedRoom;
-        joinedSeq = seq;
         inbox = services.bus().registerInbox(self.id(), this::onSignal);
         List<ParticipantInfo> peers = new ArrayList<>(others.size());
         for (Participant other : others) {
             peers.add(ParticipantInfo.of(other));
         }
-        reply(new ServerMessage.Joined(roomName, sessionId, ParticipantInfo.of(self), peers, services.iceServers(),
+        reply(new ServerMessage.Joined(claims.room(), sessionId, ParticipantInfo.of(self), peers, services.iceServers(),
                 services.limits().pingInterval().toMillis(), services.limits().pingTimeout().toMillis(), seq));
-        services.fanout().add(roomName, this);
+        events = services.bus().subscribe(claims.room(), seq, new Feed());
         services.metrics().join("ok");
-        log.info("{} joined room {} as {} ({})", self.id(), roomName, self.role().wireName(), self.identity());
-        if (ended.get()) {
-            // The connection ended while we were joining; end() may have missed what we just registered.
-            joinedRoom.leave(self.id(), LeaveReason.DISCONNECTED);
-            detach();
-            return;
-        }
-        connection.demand();
+        log.info("{} joined room {} as {} ({})", self.id(), claims.room(), self.role().wireName(), self.identity());
+        goLive();
     }
 
     @Override
@@ -100,6 +126,81 @@ public final class SignalingSession implements RoomMember {
         fail(null, code(reason), reason.getMessage());
         end(LeaveReason.DISCONNECTED);
         connection.close(CloseCodes.POLICY_VIOLATION, code(reason).wireName());
+    }
+
+    @Override
+    public void resumed(Room resumedRoom, Participant self) {
+        ResumeRequest request = resume;
+        room = resumedRoom;
+        participant = self;
+        sessionId = request.sessionId();
+        // The inbox first: signals the old session held are re-sent to whoever holds the inbox now.
+        inbox = services.bus().registerInbox(self.id(), this::onSignal);
+        events = services.bus().subscribe(claims.room(), request.lastSeq(), new Feed() {
+            @Override
+            public void ready(boolean complete) {
+                if (complete) {
+                    reply(new ServerMessage.Resumed(claims.room(), sessionId, ParticipantInfo.of(self), services.iceServers(),
+                            services.limits().pingInterval().toMillis(), services.limits().pingTimeout().toMillis(),
+                            request.lastSeq()));
+                    services.metrics().resume("ok");
+                    log.info("{} resumed session {} in room {} after seq {}", self.id(), sessionId, claims.room(), request.lastSeq());
+                    goLive(); // before the replay that follows ready(): the missed events go out after `resumed`
+                } else {
+                    historyLost(self, request);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void resumeRefused(String why) {
+        services.metrics().resume("refused");
+        log.info("Session {} of {} in room {} cannot be resumed: {}", resume == null ? "?" : resume.sessionId(),
+                claims.identity(), claims.room(), why);
+        resume = null;
+        reply(new ServerMessage.Error(null, ErrorCode.RESUME_FAILED, why + "; joined as a new participant"));
+        services.rooms().join(claims.room(), participant, sessionId, this);
+    }
+
+    /** The room kept too few events to bring the client up to date: it rejoins instead, as a new participant. */
+    private void historyLost(Participant self, ResumeRequest request) {
+        services.metrics().resume("history-lost");
+        Room lostRoom = room;
+        room = null;
+        inbox.close();
+        lostRoom.leave(self.id(), LeaveReason.DISCONNECTED);
+        resume = null;
+        reply(new ServerMessage.Error(null, ErrorCode.RESUME_FAILED,
+                "the events after seq " + request.lastSeq() + " are no longer kept; joined as a new participant"));
+        participant = newParticipant(claims);
+        sessionId = Ids.session();
+        services.rooms().join(claims.room(), participant, sessionId, this);
+    }
+
+    /** The client has its first frame: hand it what was held meanwhile, then read its requests. */
+    private void goLive() {
+        synchronized (heldSignals) {
+            if (state.compareAndSet(State.JOINING, State.LIVE)) {
+                services.sessions().attached(this);
+                for (Signal signal : heldSignals) {
+                    forward(signal);
+                }
+                heldSignals.clear();
+                connection.demand();
+                return;
+            }
+        }
+        if (state.get() == State.DETACHED) {
+            services.sessions().attached(this); // dropped between its first frame and now: resumable all the same
+            return;
+        }
+        // Ended while joining: end() may have missed what was just registered.
+        releaseResources();
+        Room joinedRoom = room;
+        if (joinedRoom != null) {
+            joinedRoom.leave(participant.id(), LeaveReason.DISCONNECTED);
+        }
     }
 
     // ------------------------------------------------------------------ inbound (transport thread)
@@ -126,10 +227,10 @@ public final class SignalingSession implements RoomMember {
             services.metrics().messageIn("invalid");
             fail(e.requestId(), e.code(), e.getMessage());
         } catch (RuntimeException e) {
-            log.error("{} failed to handle a message in room {}", participant.id(), roomName, e);
+            log.error("{} failed to handle a message in room {}", participant.id(), claims.room(), e);
             fail(services.codec().peekId(text), ErrorCode.INTERNAL, "the server failed to handle this message");
         }
-        if (demandNext && !ended.get()) {
+        if (demandNext && state.get() == State.LIVE) {
             connection.demand();
         }
     }
@@ -144,7 +245,7 @@ public final class SignalingSession implements RoomMember {
         } else {
             fail(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text frames");
         }
-        if (!ended.get()) {
+        if (state.get() == State.LIVE) {
             connection.demand();
         }
     }
@@ -172,13 +273,14 @@ public final class SignalingSession implements RoomMember {
 
     private void relay(ClientMessage.Addressed message, long receivedNanos) {
         Signal signal;
+        String from = participant.id();
         if (message instanceof ClientMessage.Offer offer) {
-            signal = new Signal(roomName, participant.id(), offer.to(), Signal.Kind.OFFER, offer.sdp());
+            signal = new Signal(claims.room(), from, offer.to(), Signal.Kind.OFFER, offer.sdp());
         } else if (message instanceof ClientMessage.Answer answer) {
-            signal = new Signal(roomName, participant.id(), answer.to(), Signal.Kind.ANSWER, answer.sdp());
+            signal = new Signal(claims.room(), from, answer.to(), Signal.Kind.ANSWER, answer.sdp());
         } else {
             ClientMessage.Candidate candidate = (ClientMessage.Candidate) message;
-            signal = new Signal(roomName, participant.id(), candidate.to(), Signal.Kind.CANDIDATE, candidate.candidate());
+            signal = new Signal(claims.room(), from, candidate.to(), Signal.Kind.CANDIDATE, candidate.candidate());
         }
         room.relay(signal, refusal -> {
             if (refusal == null) {
@@ -203,21 +305,43 @@ public final class SignalingSession implements RoomMember {
 
     /** A signal for this participant, from the bus. */
     private void onSignal(Signal signal) {
-        reply(new ServerMessage.Relayed(signal.kind().name().toLowerCase(java.util.Locale.ROOT), signal.from(), signal.body()));
+        if (signal.kind() == Signal.Kind.HANDOVER) {
+            if (signal.body().equals(sessionId)) {
+                supersede(true);
+            }
+            return;
+        }
+        synchronized (heldSignals) {
+            State current = state.get();
+            if (current == State.JOINING || current == State.DETACHED) {
+                if (heldSignals.size() < MAX_HELD_SIGNALS) {
+                    heldSignals.add(signal);
+                } else {
+                    services.metrics().lost("signal", 1);
+                    log.warn("{} is away and already holds {} signals; a {} from {} is dropped", participant.id(),
+                            MAX_HELD_SIGNALS, signal.kind().name().toLowerCase(Locale.ROOT), signal.from());
+                }
+                return;
+            }
+        }
+        forward(signal);
     }
 
-    /**
-     * A room event, already encoded, from the fan-out. Events the {@code joined} frame already
-     * covered are skipped.
-     *
-     * @return whether it was queued
-     */
-    boolean deliver(long seq, String frame) {
-        if (seq <= joinedSeq || ended.get()) {
-            return false;
+    private void forward(Signal signal) {
+        reply(new ServerMessage.Relayed(signal.kind().name().toLowerCase(Locale.ROOT), signal.from(), signal.body()));
+    }
+
+    /** The room's events for this session; those its {@code joined} covered never come. */
+    private class Feed implements RoomListener {
+        @Override
+        public void event(RoomEvent event) {
+            if (state.get() == State.DETACHED || state.get() == State.ENDED) {
+                return; // a resume replays what a detached session missed
+            }
+            Fanout.Encoded encoded = services.fanout().encode(event);
+            services.metrics().messageOut(encoded.type);
+            send(encoded.frame);
         }
-        send(frame);
-        return true;
     }
 
     private void ack(String id, Long seq) {
@@ -239,72 +363,175 @@ public final class SignalingSession implements RoomMember {
     private void send(String frame) {
         if (queuedFrames.incrementAndGet() > services.limits().outboundQueueFrames()) {
             queuedFrames.decrementAndGet();
-            if (end(LeaveReason.SLOW_CONSUMER)) {
+            if (lost(LeaveReason.SLOW_CONSUMER)) {
                 log.warn("{} in room {} stopped reading: {} frames queued, disconnected",
-                        participant.id(), roomName, services.limits().outboundQueueFrames());
+                        participant.id(), claims.room(), services.limits().outboundQueueFrames());
                 connection.abort();
             }
             return;
         }
         connection.send(frame, queuedFrames::decrementAndGet, failure -> {
             queuedFrames.decrementAndGet();
-            end(LeaveReason.DISCONNECTED);
+            lost(LeaveReason.DISCONNECTED);
         });
     }
 
     // ------------------------------------------------------------------ ending
 
-    /** The sweeper's check: a client silent for the ping timeout is gone. */
+    /** The sweeper's check: a client silent for the ping timeout is gone; a detached session past its window leaves. */
     void checkAlive(long now) {
+        State current = state.get();
+        if (current == State.DETACHED) {
+            if (now - detachedAtNanos > services.limits().resumeWindow().toNanos()) {
+                LeaveReason reason = detachedReason;
+                if (end(reason)) {
+                    log.info("{} was not resumed within {} ms and left room {} ({})", participant.id(),
+                            services.limits().resumeWindow().toMillis(), claims.room(), reason.wireName());
+                }
+            }
+            return;
+        }
         long silentMillis = (now - lastHeardNanos) / NANOS_PER_MILLI;
-        if (silentMillis > services.limits().pingTimeout().toMillis() && end(LeaveReason.TIMEOUT)) {
-            log.info("{} in room {} silent for {} ms, disconnected", participant.id(), roomName, silentMillis);
+        if (current == State.LIVE && silentMillis > services.limits().pingTimeout().toMillis() && lost(LeaveReason.TIMEOUT)) {
+            log.info("{} in room {} silent for {} ms, disconnected", participant.id(), claims.room(), silentMillis);
             connection.close(CloseCodes.NORMAL, "ping-timeout");
         }
     }
 
+    /**
+     * The node is stopping. With a cluster, the session is kept for the resume window, so that
+     * its client resumes on another node; on a single node it ends now.
+     */
     void shutdown() {
-        if (!ended.get()) {
+        if (state.get() != State.ENDED) {
             reply(new ServerMessage.Disconnect("server-shutdown", true));
         }
-        if (end(LeaveReason.SERVER_SHUTDOWN)) {
+        boolean first = services.sessions().resumableAfterShutdown() ? lost(LeaveReason.SERVER_SHUTDOWN) : end(LeaveReason.SERVER_SHUTDOWN);
+        if (first) {
             connection.close(CloseCodes.GOING_AWAY, "server-shutdown");
         }
     }
 
+    /** Ends a session that is still detached when the node stops; nobody resumed it elsewhere in time. */
+    void endDetached() {
+        if (state.get() == State.DETACHED) {
+            end(detachedReason);
+        }
+    }
+
     void drop() {
-        if (end(LeaveReason.DISCONNECTED)) {
+        if (lost(LeaveReason.DISCONNECTED)) {
             connection.abort();
         }
     }
 
     /** The transport saw the connection close or fail. */
     public void closed(boolean clean) {
-        end(clean ? LeaveReason.LEFT : LeaveReason.DISCONNECTED);
+        if (state.get() == State.DETACHED) {
+            return; // already waiting for a resume; this is the echo of our own close or abort
+        }
+        if (clean) {
+            end(LeaveReason.LEFT);
+        } else {
+            lost(LeaveReason.DISCONNECTED);
+        }
+    }
+
+    /**
+     * The connection is gone (or being cut) without a goodbye: the session waits for its client
+     * to resume, or ends at once when resume is off or it never joined.
+     *
+     * @return whether this call ended the session's connection (the first to notice)
+     */
+    private boolean lost(LeaveReason reason) {
+        if (services.limits().resumeWindow().isZero() || room == null) {
+            return end(reason); // resume is off, or the session never joined
+        }
+        detachedReason = reason;
+        detachedAtNanos = System.nanoTime();
+        // From JOINING too: the client may have its first frame before the session goes live.
+        if (!state.compareAndSet(State.LIVE, State.DETACHED) && !state.compareAndSet(State.JOINING, State.DETACHED)) {
+            return false;
+        }
+        services.metrics().disconnect(reason.wireName());
+        log.info("{} lost its connection to room {} ({}); resumable for {} ms", participant.id(), claims.room(),
+                reason.wireName(), services.limits().resumeWindow().toMillis());
+        return true;
+    }
+
+    /**
+     * The session was resumed on another connection, on this node or (when {@code elsewhere})
+     * on another: this one lets go without leaving the room, and passes on the signals it held.
+     */
+    void supersede(boolean elsewhere) {
+        State previous = state.getAndSet(State.ENDED);
+        if (previous == State.ENDED) {
+            return;
+        }
+        releaseResources();
+        services.sessions().remove(this);
+        if (previous == State.LIVE) {
+            connection.close(CloseCodes.NORMAL, "resumed-elsewhere");
+        }
+        if (elsewhere) {
+            room.handedOver(participant.id());
+        }
+        List<Signal> held;
+        synchronized (heldSignals) {
+            held = new ArrayList<>(heldSignals);
+            heldSignals.clear();
+        }
+        for (Signal signal : held) {
+            room.relay(signal, refusal -> {
+                if (refusal != null) {
+                    services.metrics().lost("signal", 1);
+                }
+            });
+        }
+    }
+
+    /** Ends the session on a node the cluster declared dead: its participant was already removed. */
+    void abandon() {
+        if (state.getAndSet(State.ENDED) != State.ENDED) {
+            releaseResources();
+            services.sessions().remove(this);
+            connection.close(CloseCodes.GOING_AWAY, "node-failure");
+        }
     }
 
     /** Leaves the room once, whichever of the ways to end a session comes first. */
     private boolean end(LeaveReason reason) {
-        if (!ended.compareAndSet(false, true)) {
+        State previous = state.getAndSet(State.ENDED);
+        if (previous == State.ENDED) {
             return false;
         }
         Room joinedRoom = room;
         if (joinedRoom != null) {
             joinedRoom.leave(participant.id(), reason);
-            log.info("{} left room {} ({})", participant.id(), roomName, reason.wireName());
+            log.info("{} left room {} ({})", participant.id(), claims.room(), reason.wireName());
         }
-        detach();
+        releaseResources();
         services.sessions().remove(this);
-        services.metrics().disconnect(reason.wireName());
+        if (previous != State.DETACHED) {
+            services.metrics().disconnect(reason.wireName()); // a detached session was counted when it dropped
+        }
         return true;
     }
 
-    private void detach() {
-        services.fanout().remove(roomName, this);
+    private void releaseResources() {
+        ClusterBus.Subscription subscription = events;
+        if (subscription != null) {
+            subscription.close();
+        }
         ClusterBus.Subscription registration = inbox;
         if (registration != null) {
             registration.close();
         }
+    }
+
+    private static Participant newParticipant(JoinClaims claims) {
+        return new Participant(Ids.participant(), claims.identity(), claims.name(), claims.role(), claims.grants(),
+                claims.metadata());
     }
 
     private static ErrorCode code(RoomException e) {

@@ -5,6 +5,7 @@ import io.bifrost.auth.Role;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
 import io.bifrost.signaling.metrics.BifrostMetrics;
+import io.bifrost.signaling.session.ResumeRequest;
 import io.bifrost.signaling.session.Sessions;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -142,6 +143,12 @@ final class HttpRoutes extends Handler.Wrapper {
 
     static String roomParameter(Request request) {
         return Request.extractQueryParameters(request).getValue("room");
+    }
+
+    /** The {@code session} and {@code lastSeq} query parameters of a client resuming, or null. */
+    static ResumeRequest resumeRequest(Request request) {
+        var parameters = Request.extractQueryParameters(request);
+        return ResumeRequest.of(parameters.getValue("session"), parameters.getValue("lastSeq"));
     }
 
     static void writeRefusal(Response response, Callback callback, Admission.Decision decision) {

@@ -2,6 +2,7 @@ package io.bifrost.signaling.transport;
 
 import io.bifrost.auth.JoinClaims;
 import io.bifrost.signaling.session.CloseCodes;
+import io.bifrost.signaling.session.ResumeRequest;
 import io.bifrost.signaling.session.Sessions;
 import io.bifrost.signaling.session.SignalingSession;
 import java.nio.ByteBuffer;
@@ -15,18 +16,20 @@ import org.eclipse.jetty.websocket.api.Session;
  */
 public final class RtcEndpoint implements Session.Listener {
     private final JoinClaims claims;
+    private final ResumeRequest resume;
     private final Sessions sessions;
     private SignalingSession signaling; // set in onWebSocketOpen, before any other callback
 
-    RtcEndpoint(JoinClaims claims, Sessions sessions) {
+    RtcEndpoint(JoinClaims claims, ResumeRequest resume, Sessions sessions) {
         this.claims = claims;
+        this.resume = resume;
         this.sessions = sessions;
     }
 
     @Override
     public void onWebSocketOpen(Session session) {
-        signaling = sessions.open(claims, new JettyConnection(session));
-        signaling.start(); // no demand until joined: the first frame out is `joined`
+        signaling = sessions.open(claims, resume, new JettyConnection(session));
+        signaling.start(); // no demand until joined: the first frame out is `joined` or `resumed`
     }
 
     @Override

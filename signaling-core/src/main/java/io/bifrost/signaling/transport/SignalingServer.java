@@ -55,7 +55,7 @@ public final class SignalingServer {
                     HttpRoutes.writeRefusal(response, callback, decision);
                     return null;
                 }
-                return new RtcEndpoint(decision.claims(), sessions);
+                return new RtcEndpoint(decision.claims(), HttpRoutes.resumeRequest(request), sessions);
             });
         });
         websocket.setHandler(new HttpRoutes(admission, metrics, sessions, devIssuer, config.server().demoPage()));

@@ -12,7 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A real node on a loopback port picked by the system, with a known signing key. */
@@ -38,9 +40,20 @@ public final class TestNode implements AutoCloseable {
         config.put("server.host", "127.0.0.1");
         config.put("server.port", "0");
         config.put("server.shutdownGrace", "2s");
+        // Short, so that tests of leaving see a dropped client leave within a second or two.
+        config.put("rooms.resumeWindow", "1s");
         config.put("auth.hmacKeys", KEY_ID + "=" + SECRET);
         config.putAll(overrides);
         return new TestNode(Bifrost.create(ConfigLoader.load(null, Map.of(), config)).start());
+    }
+
+    /** {@code count} nodes with the same overrides: a cluster, when they name the same Redis. */
+    public static List<TestNode> startAll(int count, Map<String, String> overrides) throws Exception {
+        List<TestNode> nodes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            nodes.add(start(overrides));
+        }
+        return nodes;
     }
 
     public int port() {
@@ -61,6 +74,16 @@ public final class TestNode implements AutoCloseable {
 
     public URI rtc(String token) {
         return URI.create("ws://127.0.0.1:" + port() + "/rtc?access_token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+    }
+
+    /** The {@code /rtc} URL of a client resuming {@code sessionId} after {@code lastSeq}. */
+    public URI rtc(String token, String sessionId, long lastSeq) {
+        return URI.create(rtc(token) + "&session=" + sessionId + "&lastSeq=" + lastSeq);
+    }
+
+    /** Reconnects a client of {@code identity} with the session it had; the caller reads the first frame. */
+    public WsClient resume(String room, String identity, String sessionId, long lastSeq) throws Exception {
+        return WsClient.connect(rtc(token(room, identity, Role.SPEAKER), sessionId, lastSeq));
     }
 
     /** Connects as a speaker and returns once {@code joined} arrived. */

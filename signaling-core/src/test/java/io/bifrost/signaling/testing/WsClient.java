@@ -48,6 +48,18 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return first;
     }
 
+    /** The first frame of a resumed session; {@link #id()} and {@link #sessionId()} then answer from it. */
+    public JsonNode awaitResumed() throws InterruptedException {
+        JsonNode first = next();
+        assertThat(first.path("type").asText()).as("first frame: %s", first).isEqualTo("resumed");
+        joined = first;
+        return first;
+    }
+
+    public String sessionId() {
+        return joined.path("sessionId").asText();
+    }
+
     /** This client's participant id, from {@code joined}. */
     public String id() {
         return joined.path("participant").path("id").asText();

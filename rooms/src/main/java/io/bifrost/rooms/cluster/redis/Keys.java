@@ -1,0 +1,77 @@
+package io.bifrost.rooms.cluster.redis;
+
+/**
+ * Every Redis key Bifrost uses. Each key carries a hash tag, so that the keys one script
+ * touches share a Redis Cluster slot: a room's keys are tagged with the room, a node's with the
+ * node, and the registry's with {@code cluster}.
+ */
+final class Keys {
+    private static final String PREFIX = "bifrost:{";
+
+    private Keys() {}
+
+    /** Hash: participant id → the participant as JSON (with {@code joinSeq}, for join order). */
+    static String members(String room) {
+        return room(room, "members");
+    }
+
+    /** Hash: participant id → "{node} {session id}": where the participant is connected. */
+    static String where(String room) {
+        return room(room, "where");
+    }
+
+    /** Hash: session id → participant id, for resume. */
+    static String sessions(String room) {
+        return room(room, "sessions");
+    }
+
+    /** Hash: node id → how many of the room's participants it holds; the nodes that get its events. */
+    static String nodes(String room) {
+        return room(room, "nodes");
+    }
+
+    /** String: the room's last {@code seq}. */
+    static String seq(String room) {
+        return room(room, "seq");
+    }
+
+    /** Stream, capped: the room's events; entry id {@code <seq>-0}, field {@code e} the event as JSON. */
+    static String events(String room) {
+        return room(room, "events");
+    }
+
+    /** The keys the room scripts take, in this order. */
+    static String[] roomKeys(String room) {
+        return new String[] {members(room), where(room), sessions(room), nodes(room), seq(room), events(room)};
+    }
+
+    /**
+     * Stream, capped and trimmed as it is read: what other nodes send this node. Field {@code k}
+     * says what an entry is: {@code e} a room event, {@code s} a signal.
+     */
+    static String inbox(String node) {
+        return node(node, "inbox");
+    }
+
+    /** Set: the rooms in which the node holds participants (a superset), for cleaning up after it dies. */
+    static String nodeRooms(String node) {
+        return node(node, "rooms");
+    }
+
+    /** Sorted set: node id → its last heartbeat, in Redis server milliseconds. */
+    static final String REGISTRY = "bifrost:{cluster}:nodes";
+
+    /** String: when the registry was last checked for dead nodes, in Redis server milliseconds. */
+    static final String REGISTRY_CHECKED = "bifrost:{cluster}:checked";
+
+    /** String: until when dead nodes are not looked for, after Redis itself stalled. */
+    static final String REGISTRY_QUIET_UNTIL = "bifrost:{cluster}:quiet-until";
+
+    private static String room(String room, String what) {
+        return PREFIX + "room:" + room + "}:" + what;
+    }
+
+    private static String node(String node, String what) {
+        return PREFIX + "node:" + node + "}:" + what;
+    }
+}

@@ -1,0 +1,297 @@
+package io.bifrost.rooms.cluster.redis;
+
+import io.bifrost.rooms.cluster.RoomFeed;
+import io.bifrost.rooms.cluster.Signal;
+import io.bifrost.rooms.room.LeaveReason;
+import io.bifrost.rooms.room.Participant;
+import io.bifrost.rooms.room.Room;
+import io.bifrost.rooms.room.RoomEvent;
+import io.bifrost.rooms.room.RoomException;
+import io.bifrost.rooms.room.RoomMember;
+import io.bifrost.rooms.room.Rooms;
+import io.lettuce.core.ScriptOutputType;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rooms kept in Redis, shared by every node: membership, sessions and {@code seq} change
+ * together in one script per operation (see {@link RoomScripts}), so any node can admit, list,
+ * resume or remove any room's participants. Results come back on Lettuce's threads.
+ */
+public final class RedisRooms implements Rooms {
+    private static final Logger log = LoggerFactory.getLogger(RedisRooms.class);
+
+    private final RedisStreamsBus bus;
+    private final int capacity;
+    private final EventCodec codec;
+    /** How long a stopping node waits for its last room scripts (the leaves of its sessions) to be answered. */
+    private static final long CLOSE_WAIT_MILLIS = 3000;
+
+    /** Room scripts sent and not yet answered and handled. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** The participants connected to this node, by room: for permission checks and the node's room list. */
+    private final Map<String, Map<String, Participant>> local = new ConcurrentHashMap<>();
+
+    public RedisRooms(RedisStreamsBus bus, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("room capacity must be at least 1, got " + capacity);
+        }
+        this.bus = bus;
+        this.capacity = capacity;
+        this.codec = bus.codec();
+        bus.link().load(RoomScripts.ALL);
+    }
+
+    @Override
+    public void join(String room, Participant participant, String sessionId, RoomMember member) {
+        RoomFeed feed = bus.hold(room); // events that overtake the join's answer wait in the feed
+        bus.redis().sadd(Keys.nodeRooms(bus.nodeId()), room);
+        String hidden = participant.hidden() ? "1" : "0";
+        String joinedJson = codec.encode(new RoomEvent.ParticipantJoined(room, 0, participant));
+        whenDone(RoomScripts.JOIN.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+                participant.id(), sessionId, bus.nodeId(), codec.encode(participant), Integer.toString(capacity), hidden,
+                joinedJson, Long.toString(bus.streamCap())), (result, failure) -> {
+            try {
+                if (failure != null) {
+                    log.error("{}: joining {} failed in Redis", room, participant.id(), failure);
+                    member.refused(new RoomException(RoomException.Kind.INTERNAL, "rooms are unavailable; try again"));
+                    return;
+                }
+                long seq = (Long) result.get(0);
+                if (seq < 0) {
+                    member.refused(new RoomException(RoomException.Kind.ROOM_FULL,
+                            "room " + room + " is full (" + capacity + " participants)"));
+                    return;
+                }
+                remember(room, participant);
+                if (!participant.hidden()) {
+                    bus.fanOut(new RoomEvent.ParticipantJoined(room, seq, participant), joinedJson, (List<?>) result.get(1));
+                }
+                member.joined(new RedisRoom(room), participant, visible(result.get(2)), seq);
+            } catch (RuntimeException e) {
+                log.error("{}: handling the join of {} failed", room, participant.id(), e);
+            } finally {
+                bus.release(room, feed);
+            }
+        });
+    }
+
+    @Override
+    public void resume(String room, String sessionId, String identity, RoomMember member) {
+        RoomFeed feed = bus.hold(room);
+        bus.redis().sadd(Keys.nodeRooms(bus.nodeId()), room);
+        whenDone(RoomScripts.RESUME.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+                sessionId, identity, bus.nodeId()), (result, failure) -> {
+            try {
+                if (failure != null) {
+                    log.error("{}: resuming session {} failed in Redis", room, sessionId, failure);
+                    member.resumeRefused("rooms are unavailable");
+                } else if (result.isEmpty()) {
+                    member.resumeRefused("no session " + sessionId + " of " + identity + " in room " + room);
+                } else {
+                    Participant self = codec.participant((String) result.get(1));
+                    String oldNode = (String) result.get(2);
+                    remember(room, self);
+                    // A node new to the room starts its feed where the room stands, so that the
+                    // events the client missed are read back from the room's stream.
+                    feed.startAt((Long) result.get(3));
+                    member.resumed(new RedisRoom(room), self);
+                    if (!oldNode.equals(bus.nodeId())) {
+                        // The old node still holds the session: tell it to let go and pass on what it kept.
+                        bus.send(oldNode, new Signal(room, self.id(), self.id(), Signal.Kind.HANDOVER, sessionId), 0);
+                    }
+                }
+            } catch (RuntimeException e) {
+                log.error("{}: handling the resume of session {} failed", room, sessionId, e);
+            } finally {
+                bus.release(room, feed);
+            }
+        });
+    }
+
+    /** Removes every participant a dead node held, in every room it held some; each leaves with {@code node-failure}. */
+    CompletionStage<?> reap(String deadNode, String room) {
+        return RoomScripts.REAP.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+                deadNode, Long.toString(bus.streamCap())).thenAccept(result -> {
+            List<?> nodes = (List<?>) result.get(0);
+            for (int i = 1; i + 1 < result.size(); i += 2) {
+                long seq = (Long) result.get(i);
+                String json = (String) result.get(i + 1);
+                RoomEvent event = codec.decode(room, seq, json);
+                log.info("{}: {} left with its node {}", room, ((RoomEvent.ParticipantLeft) event).participantId(), deadNode);
+                bus.fanOut(event, json, nodes);
+            }
+        });
+    }
+
+    @Override
+    public boolean isFull(String room) {
+        return false; // the join script decides; asking Redis before every upgrade would double the round trips
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Waits a little for the scripts in flight, so that the leaves of a stopping node's sessions are written. */
+    @Override
+    public void close() {
+        long deadline = System.nanoTime() + CLOSE_WAIT_MILLIS * 1_000_000L;
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        local.clear();
+    }
+
+    /** Runs {@code then} when the script answered, counting it in flight until {@code then} returned. */
+    private <T> void whenDone(CompletionStage<T> script, BiConsumer<T, Throwable> then) {
+        inFlight.incrementAndGet();
+        script.whenComplete((result, failure) -> {
+            try {
+                then.accept(result, failure);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        });
+    }
+
+    private void remember(String room, Participant participant) {
+        local.computeIfAbsent(room, r -> new ConcurrentHashMap<>()).put(participant.id(), participant);
+    }
+
+    private void forget(String room, String participantId) {
+        local.computeIfPresent(room, (r, members) -> {
+            members.remove(participantId);
+            if (members.isEmpty()) {
+                bus.redis().srem(Keys.nodeRooms(bus.nodeId()), room);
+                return null;
+            }
+            return members;
+        });
+    }
+
+    private Participant localParticipant(String room, String participantId) {
+        Map<String, Participant> members = local.get(room);
+        return members == null ? null : members.get(participantId);
+    }
+
+    private List<Participant> visible(Object members) {
+        record Member(long joinSeq, Participant participant) {}
+        List<Member> found = new ArrayList<>();
+        for (Object json : (List<?>) members) {
+            Participant p = codec.participant((String) json);
+            if (!p.hidden()) {
+                found.add(new Member(codec.joinSeq((String) json), p));
+            }
+        }
+        found.sort(Comparator.comparingLong(Member::joinSeq));
+        List<Participant> visible = new ArrayList<>(found.size());
+        for (Member m : found) {
+            visible.add(m.participant());
+        }
+        return visible;
+    }
+
+    /** One room as a session on this node uses it. */
+    private final class RedisRoom implements Room {
+        private final String name;
+
+        RedisRoom(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void leave(String participantId, LeaveReason reason) {
+            forget(name, participantId);
+            whenDone(RoomScripts.LEAVE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(name),
+                    participantId, reason.wireName(), Long.toString(bus.streamCap())), (result, failure) -> {
+                if (failure != null) {
+                    log.error("{}: {} could not leave in Redis; its node's failure will remove it", name, participantId, failure);
+                } else if (!result.isEmpty() && (Long) result.get(0) > 0) {
+                    RoomEvent left = new RoomEvent.ParticipantLeft(name, (Long) result.get(0), participantId, reason);
+                    bus.fanOut(left, codec.encode(left), (List<?>) result.get(1));
+                }
+            });
+        }
+
+        @Override
+        public void chat(String from, String text, long timestamp, LongConsumer posted, Consumer<RoomException> refused) {
+            Participant sender = localParticipant(name, from);
+            if (sender == null || !sender.mayChat()) {
+                refused.accept(forbidden(from, "post chat messages"));
+                return;
+            }
+            String json = codec.encode(new RoomEvent.ChatPosted(name, 0, from, text, timestamp));
+            whenDone(RoomScripts.APPEND.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(name),
+                    from, json, Long.toString(bus.streamCap())), (result, failure) -> {
+                if (failure != null) {
+                    log.error("{}: a chat message from {} could not be posted", name, from, failure);
+                    refused.accept(new RoomException(RoomException.Kind.INTERNAL, "the message could not be posted"));
+                    return;
+                }
+                long seq = (Long) result.get(0);
+                if (seq < 0) {
+                    refused.accept(forbidden(from, "post chat messages"));
+                    return;
+                }
+                bus.fanOut(new RoomEvent.ChatPosted(name, seq, from, text, timestamp), json, (List<?>) result.get(1));
+                posted.accept(seq);
+            });
+        }
+
+        @Override
+        public void relay(Signal signal, Consumer<RoomException> done) {
+            // The sender is not local when a handed-over session passes on the signals it held;
+            // the route script still checks that the sender is in the room.
+            Participant sender = localParticipant(name, signal.from());
+            if (sender != null && !sender.maySignal()) {
+                done.accept(forbidden(signal.from(), "send media signals"));
+                return;
+            }
+            if (signal.to().equals(signal.from())) {
+                done.accept(new RoomException(RoomException.Kind.NOT_FOUND, "a participant cannot signal itself"));
+                return;
+            }
+            bus.relay(signal).whenComplete((refusal, failure) -> {
+                if (failure != null) {
+                    log.error("{}: relaying a signal from {} to {} failed", name, signal.from(), signal.to(), failure);
+                    done.accept(new RoomException(RoomException.Kind.INTERNAL, "the signal could not be relayed"));
+                } else {
+                    done.accept(refusal);
+                }
+            });
+        }
+
+        @Override
+        public void handedOver(String participantId) {
+            forget(name, participantId);
+        }
+
+        private RoomException forbidden(String participantId, String action) {
+            return new RoomException(RoomException.Kind.FORBIDDEN,
+                    "participant " + participantId + " may not " + action + " in room " + name);
+        }
+    }
+}

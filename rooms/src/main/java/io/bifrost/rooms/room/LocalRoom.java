@@ -1,0 +1,171 @@
+package io.bifrost.rooms.room;
+
+import io.bifrost.rooms.cluster.LocalBus;
+import io.bifrost.rooms.cluster.Signal;
+import io.bifrost.rooms.room.RoomEvent.ChatPosted;
+import io.bifrost.rooms.room.RoomEvent.ParticipantJoined;
+import io.bifrost.rooms.room.RoomEvent.ParticipantLeft;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * One room in this node's memory, run like an actor: every state change is a task on the room's
+ * own serial executor, so the room needs no locks and its events have one order. Callers never
+ * wait for a result; they pass a callback that runs on the room's thread.
+ */
+final class LocalRoom implements Room {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalRoom.class);
+    private final String name;
+    private final int capacity;
+    private final Executor thread;
+    private final LocalBus bus;
+    private final LocalRooms rooms;
+
+    // Touched on the room's thread only.
+    private final Map<String, Participant> participants = new LinkedHashMap<>();
+    private final Map<String, String> participantBySession = new HashMap<>();
+    private final Map<String, String> sessionByParticipant = new HashMap<>();
+    private long seq;
+    private boolean closed;
+
+    /** Written on the room's thread; read by admission checks on request threads. */
+    private volatile int size;
+
+    LocalRoom(String name, int capacity, Executor pool, LocalBus bus, LocalRooms rooms) {
+        this.name = name;
+        this.capacity = capacity;
+        this.thread = new SerialExecutor(pool, "room " + name);
+        this.bus = bus;
+        this.rooms = rooms;
+        // Listeners of a room emptied a moment ago may still be subscribed: the new room's events follow on.
+        this.seq = bus.lastSeq(name);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The number of participants, hidden ones included; may lag a join or leave in progress. */
+    public int size() {
+        return size;
+    }
+
+    boolean isFull() {
+        return size >= capacity;
+    }
+
+    void join(Participant participant, String sessionId, RoomMember member) {
+        thread.execute(() -> {
+            if (closed) {
+                rooms.join(name, participant, sessionId, member); // emptied and retired meanwhile: a new room takes over
+                return;
+            }
+            if (participants.size() >= capacity) {
+                member.refused(new RoomException(RoomException.Kind.ROOM_FULL,
+                        "room " + name + " is full (" + capacity + " participants)"));
+                return;
+            }
+            List<Participant> others = visibleParticipants();
+            participants.put(participant.id(), participant);
+            participantBySession.put(sessionId, participant.id());
+            sessionByParticipant.put(participant.id(), sessionId);
+            size = participants.size();
+            if (!participant.hidden()) {
+                bus.publish(new ParticipantJoined(name, ++seq, participant));
+            }
+            member.joined(this, participant, others, seq);
+        });
+    }
+
+    void resume(String sessionId, String identity, RoomMember member) {
+        thread.execute(() -> {
+            Participant self = participants.get(participantBySession.getOrDefault(sessionId, ""));
+            if (self == null || !self.identity().equals(identity)) {
+                member.resumeRefused("no session " + sessionId + " of " + identity + " in room " + name);
+                return;
+            }
+            member.resumed(this, self);
+        });
+    }
+
+    @Override
+    public void leave(String participantId, LeaveReason reason) {
+        thread.execute(() -> {
+            Participant gone = participants.remove(participantId);
+            if (gone == null) {
+                return;
+            }
+            participantBySession.remove(sessionByParticipant.remove(participantId));
+            size = participants.size();
+            if (!gone.hidden()) {
+                bus.publish(new ParticipantLeft(name, ++seq, participantId, reason));
+            }
+            if (participants.isEmpty()) {
+                closed = true;
+                rooms.retire(this);
+            }
+        });
+    }
+
+    @Override
+    public void chat(String from, String text, long timestamp, LongConsumer posted, Consumer<RoomException> refused) {
+        thread.execute(() -> {
+            Participant sender = participants.get(from);
+            if (sender == null || !sender.mayChat()) {
+                refused.accept(forbidden(from, "post chat messages"));
+                return;
+            }
+            bus.publish(new ChatPosted(name, ++seq, from, text, timestamp));
+            posted.accept(seq);
+        });
+    }
+
+    /** Runs on the room's thread so that a signal is never relayed to someone whose departure was already announced. */
+    @Override
+    public void relay(Signal signal, Consumer<RoomException> done) {
+        thread.execute(() -> {
+            Participant sender = participants.get(signal.from());
+            if (sender == null || !sender.maySignal()) {
+                done.accept(forbidden(signal.from(), "send media signals"));
+                return;
+            }
+            boolean delivered;
+            try {
+                delivered = !signal.to().equals(signal.from()) && participants.containsKey(signal.to()) && bus.send(signal);
+            } catch (RuntimeException e) {
+                log.error("{}: relaying a signal from {} to {} failed", name, signal.from(), signal.to(), e);
+                done.accept(new RoomException(RoomException.Kind.INTERNAL, "the signal could not be relayed"));
+                return;
+            }
+            done.accept(delivered ? null
+                    : new RoomException(RoomException.Kind.NOT_FOUND, "no participant " + signal.to() + " in room " + name));
+        });
+    }
+
+    @Override
+    public void handedOver(String participantId) {
+        // One node: a resumed session is taken over in place, nothing is held per connection here.
+    }
+
+    private RoomException forbidden(String participantId, String action) {
+        return new RoomException(RoomException.Kind.FORBIDDEN,
+                "participant " + participantId + " may not " + action + " in room " + name);
+    }
+
+    private List<Participant> visibleParticipants() {
+        List<Participant> visible = new ArrayList<>(participants.size());
+        for (Participant p : participants.values()) {
+            if (!p.hidden()) {
+                visible.add(p);
+            }
+        }
+        return visible;
+    }
+}
