@@ -138,7 +138,8 @@ public final class Bifrost implements AutoCloseable {
 
     /**
      * Drops a participant's websocket without a close handshake, as a network failure would:
-     * its room sees it leave as {@code disconnected} and its client reconnects.
+     * its client resumes the session, or after the resume window its room sees it leave as
+     * {@code disconnected}.
      *
      * @return false when the participant has no connection on this node
      */

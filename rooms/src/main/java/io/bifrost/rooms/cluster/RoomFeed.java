@@ -49,6 +49,7 @@ public final class RoomFeed {
     // Copy-on-write: a listener may end its own subscription while an event is delivered to it.
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private long applied = UNKNOWN;
+    private long lostThrough = UNKNOWN; // the last seq of the latest gap given up as lost
     // Atomic, not under the feed's lock: RoomFeeds reads it inside the map's compute, and a
     // listener ending its subscription holds the feed's lock and then needs the map's.
     private final AtomicInteger holds = new AtomicInteger();
@@ -96,7 +97,8 @@ public final class RoomFeed {
             early.headMap(afterSeq, true).clear();
         }
         long oldest = recent.isEmpty() ? applied + 1 : recent.peekFirst().seq();
-        if (afterSeq >= applied || oldest <= afterSeq + 1) {
+        // Memory serves a subscriber only if nothing it needs fell into a gap given up as lost.
+        if (afterSeq >= applied || (oldest <= afterSeq + 1 && afterSeq >= lostThrough)) {
             entry.ready(true);
             for (RoomEvent event : recent) {
                 entry.offer(event);
@@ -112,7 +114,7 @@ public final class RoomFeed {
         entry.backlog = new ArrayList<>(recent);
         entries.add(entry);
         long from = afterSeq + 1;
-        long to = oldest - 1;
+        long to = Math.max(oldest - 1, lostThrough);
         history.read(room, from, to).whenComplete((events, failure) -> caughtUp(entry, from, to, events, failure));
         return entry;
     }
@@ -229,6 +231,7 @@ public final class RoomFeed {
         metrics.lost("event", (int) missing);
         log.error("{}: events {} to {} are lost (no longer in the room's history)", room, applied + 1, early.firstKey() - 1);
         applied = early.firstKey() - 1;
+        lostThrough = applied;
     }
 
     private static boolean contiguous(List<RoomEvent> events, long from, long to) {

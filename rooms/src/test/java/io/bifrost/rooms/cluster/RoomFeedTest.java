@@ -126,6 +126,19 @@ class RoomFeedTest {
     }
 
     @Test
+    void aSubscriberStartingInsideALostGapIsToldIncompleteAndHearsNothing() {
+        subscribe(0);
+        offer(1, 5);
+        timer.elapse();
+        history.take().answer();
+
+        RecordingListener late = subscribe(2);
+        history.take().answer(); // the room's history no longer holds 3 and 4 either
+
+        assertThat(late.heard()).containsExactly(INCOMPLETE);
+    }
+
+    @Test
     void aGapTheHistoryHoldsOnlyTheEndOfIsSkippedUpToWhatItHolds() {
         RecordingListener listener = subscribe(0);
         offer(1, 5);

@@ -89,12 +89,11 @@ public final class Sessions {
      * Drops a participant's connection without a close handshake, as a network failure would;
      * for fault drills and tests of client reconnection.
      *
-     * @return false when no session of this node has that participant
+     * @return false when no session of this node has a connection of that participant
      */
     public boolean drop(String participantId) {
         for (SignalingSession session : open) {
-            if (session.participantId().equals(participantId)) {
-                session.drop();
+            if (session.participantId().equals(participantId) && session.drop()) {
                 return true;
             }
         }

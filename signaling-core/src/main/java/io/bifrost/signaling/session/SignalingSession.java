@@ -419,10 +419,13 @@ public final class SignalingSession implements RoomMember {
         }
     }
 
-    void drop() {
+    /** @return false when the session had no connection left to drop */
+    boolean drop() {
         if (lost(LeaveReason.DISCONNECTED)) {
             connection.abort();
+            return true;
         }
+        return false;
     }
 
     /** The transport saw the connection close or fail. */
@@ -505,13 +508,14 @@ public final class SignalingSession implements RoomMember {
         if (previous == State.ENDED) {
             return false;
         }
+        // Gone from this node before the room announces it: whoever hears the leave finds no session.
+        services.sessions().remove(this);
+        releaseResources();
         Room joinedRoom = room;
         if (joinedRoom != null) {
             joinedRoom.leave(participant.id(), reason);
             log.info("{} left room {} ({})", participant.id(), claims.room(), reason.wireName());
         }
-        releaseResources();
-        services.sessions().remove(this);
         if (previous != State.DETACHED) {
             services.metrics().disconnect(reason.wireName()); // a detached session was counted when it dropped
         }

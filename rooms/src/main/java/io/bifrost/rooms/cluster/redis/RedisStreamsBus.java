@@ -154,8 +154,16 @@ public final class RedisStreamsBus implements ClusterBus {
         String now = Long.toString(System.currentTimeMillis());
         for (Object node : nodes) {
             if (!nodeId.equals(node)) {
+                // The room's stream already holds the event: a failed copy is repaired by the
+                // other node's feed once the room's next event shows the gap.
                 redis.xadd(Keys.inbox((String) node), inboxCap(),
-                        "k", "e", "room", event.room(), "seq", Long.toString(event.seq()), "e", json, "t", now);
+                        "k", "e", "room", event.room(), "seq", Long.toString(event.seq()), "e", json, "t", now)
+                        .whenComplete((id, failure) -> {
+                            if (failure != null) {
+                                log.warn("{}: event {} could not be copied to node {}: {}", event.room(), event.seq(),
+                                        node, failure.toString());
+                            }
+                        });
                 metrics.published("event");
             }
         }
