@@ -7,6 +7,8 @@ final class ClaimNames {
     static final String ROLE = "role";
     static final String GRANTS = "grants";
     static final String METADATA = "metadata";
+    static final String ROOM_CONFIG = "roomConfig";
+    static final String MODE = "mode";
 
     static final String CAN_PUBLISH = "canPublish";
     static final String CAN_SUBSCRIBE = "canSubscribe";

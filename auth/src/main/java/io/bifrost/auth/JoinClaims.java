@@ -20,9 +20,12 @@ import java.util.Objects;
  * @param notBefore {@code nbf}, or null
  * @param expiresAt {@code exp}
  * @param keyId     the id of the key that verified the token ({@code kid}, else {@code iss})
+ * @param roomMode  the mode the room is created with if this token creates it ({@code roomConfig.mode}),
+ *                  or null for the server's default
  */
 public record JoinClaims(String identity, String name, String room, Role role, Grants grants, String metadata,
-                         Instant issuedAt, Instant notBefore, Instant expiresAt, String keyId) {
+                         Instant issuedAt, Instant notBefore, Instant expiresAt, String keyId,
+                         RoomMode roomMode) {
 
     public JoinClaims {
         Objects.requireNonNull(identity, "identity");

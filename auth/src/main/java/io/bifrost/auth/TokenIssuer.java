@@ -150,6 +150,9 @@ public final class TokenIssuer {
         if (request.metadata() != null && !request.metadata().isEmpty()) {
             claims.claim(ClaimNames.METADATA, request.metadata());
         }
+        if (request.roomMode() != null) {
+            claims.claim(ClaimNames.ROOM_CONFIG, Map.of(ClaimNames.MODE, request.roomMode().wireName()));
+        }
         SignedJWT jwt = new SignedJWT(header, claims.build());
         try {
             jwt.sign(signer);

@@ -19,9 +19,10 @@ import java.util.Objects;
  * @param metadata  opaque app data, or null
  * @param ttl       how long the token is valid from the moment it is issued; positive
  * @param notBefore the instant from which the token is valid, or null
+ * @param roomMode  the mode of the room if this token creates it, or null for the server's default
  */
 public record TokenRequest(String room, String identity, String name, Role role, Grants grants, String metadata,
-                           Duration ttl, Instant notBefore) {
+                           Duration ttl, Instant notBefore, RoomMode roomMode) {
 
     /** One hour: long enough to reconnect within a session, short enough that a leaked token ages out. */
     static final Duration DEFAULT_TTL = Duration.ofHours(1);
@@ -57,6 +58,7 @@ public record TokenRequest(String room, String identity, String name, Role role,
         private String metadata;
         private Duration ttl = DEFAULT_TTL;
         private Instant notBefore;
+        private RoomMode roomMode;
 
         private Builder(String room, String identity) {
             this.room = room;
@@ -94,9 +96,15 @@ public record TokenRequest(String room, String identity, String name, Role role,
             return this;
         }
 
+        /** The mode of the room if this token creates it; null (the default) leaves it to the server. */
+        public Builder roomMode(RoomMode roomMode) {
+            this.roomMode = roomMode;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when room or identity is blank, or ttl is not positive */
         public TokenRequest build() {
-            return new TokenRequest(room, identity, name, role, grants, metadata, ttl, notBefore);
+            return new TokenRequest(room, identity, name, role, grants, metadata, ttl, notBefore, roomMode);
         }
     }
 }

@@ -236,7 +236,26 @@ public final class TokenVerifier {
         Grants grants = grants(claims.get(ClaimNames.GRANTS), role.defaultGrants());
         String name = optionalString(claims, ClaimNames.NAME);
         String metadata = optionalString(claims, ClaimNames.METADATA);
-        return new JoinClaims(identity, name, room, role, grants, metadata, issuedAt, notBefore, expiresAt, keyId);
+        return new JoinClaims(identity, name, room, role, grants, metadata, issuedAt, notBefore, expiresAt, keyId,
+                roomMode(claims.get(ClaimNames.ROOM_CONFIG)));
+    }
+
+    private static RoomMode roomMode(Object roomConfig) throws TokenException {
+        if (roomConfig == null) {
+            return null;
+        }
+        if (!(roomConfig instanceof Map<?, ?> config)) {
+            throw new TokenException(Reason.INVALID_CLAIMS, "roomConfig must be a JSON object");
+        }
+        Object mode = config.get(ClaimNames.MODE);
+        if (mode == null) {
+            return null;
+        }
+        try {
+            return RoomMode.fromWire(mode instanceof String s ? s : String.valueOf(mode));
+        } catch (IllegalArgumentException e) {
+            throw new TokenException(Reason.INVALID_CLAIMS, "roomConfig.mode: " + e.getMessage());
+        }
     }
 
     private static boolean isBase64Url(char c) {

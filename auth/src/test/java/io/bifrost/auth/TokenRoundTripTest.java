@@ -45,6 +45,16 @@ class TokenRoundTripTest {
         assertThat(claims.notBefore()).isNull();
         assertThat(claims.expiresAt()).isEqualTo(NOW.plus(Duration.ofMinutes(30)));
         assertThat(claims.keyId()).isEqualTo(TestTokens.HMAC_KID);
+        assertThat(claims.roomMode()).as("no roomConfig: the server decides").isNull();
+    }
+
+    @Test
+    void theRoomModeTravelsInRoomConfig() throws Exception {
+        String token = TestTokens.hmacIssuer().issue(TokenRequest.builder("radio", "alice").role(Role.HOST)
+                .roomMode(RoomMode.BROADCAST).build());
+
+        assertThat(SignedJWT.parse(token).getPayload().toJSONObject()).containsEntry("roomConfig", Map.of("mode", "broadcast"));
+        assertThat(verifier.verify(token).roomMode()).isEqualTo(RoomMode.BROADCAST);
     }
 
     @Test
@@ -87,7 +97,7 @@ class TokenRoundTripTest {
                 .containsEntry("iat", NOW.getEpochSecond())
                 .containsEntry("nbf", NOW.getEpochSecond() + 60)
                 .containsEntry("exp", NOW.getEpochSecond() + 3600)
-                .doesNotContainKeys("name", "grants", "metadata");
+                .doesNotContainKeys("name", "grants", "metadata", "roomConfig");
     }
 
     @Test

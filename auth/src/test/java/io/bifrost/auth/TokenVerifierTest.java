@@ -344,6 +344,9 @@ class TokenVerifierTest {
         assertRefused(TestTokens.hs256(claimsWith("room", List.of("demo"))), Reason.INVALID_CLAIMS);
         assertRefused(TestTokens.hs256(claimsWith("name", true)), Reason.INVALID_CLAIMS);
         assertRefused(TestTokens.hs256(claimsWith("metadata", Map.of("a", 1))), Reason.INVALID_CLAIMS);
+        assertRefused(TestTokens.hs256(claimsWith("roomConfig", "broadcast")), Reason.INVALID_CLAIMS);
+        assertRefused(TestTokens.hs256(claimsWith("roomConfig", Map.of("mode", "radio"))), Reason.INVALID_CLAIMS)
+                .hasMessageContaining("roomConfig.mode").hasMessageContaining("mesh or broadcast");
         assertRefused(TestTokens.hs256(claimsWith("exp", "tomorrow")), Reason.INVALID_CLAIMS);
         assertRefused(TestTokens.hs256(claimsWith("exp", 1e300)), Reason.INVALID_CLAIMS);
         assertRefused(TestTokens.hs256(claimsWith("aud", 7)), Reason.INVALID_CLAIMS);

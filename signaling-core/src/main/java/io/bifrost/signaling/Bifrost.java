@@ -1,6 +1,7 @@
 package io.bifrost.signaling;
 
 import io.bifrost.auth.DevKey;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenVerifier;
 import io.bifrost.rooms.cluster.ClusterBus;
@@ -12,6 +13,7 @@ import io.bifrost.rooms.cluster.redis.RedisStreamsBus;
 import io.bifrost.rooms.room.Ids;
 import io.bifrost.rooms.room.LocalRooms;
 import io.bifrost.rooms.room.Rooms;
+import io.bifrost.sfu.SfuBridge;
 import io.bifrost.signaling.config.BifrostConfig;
 import io.bifrost.signaling.config.ConfigException;
 import io.bifrost.signaling.metrics.BifrostMetrics;
@@ -66,11 +68,13 @@ public final class Bifrost implements AutoCloseable {
     private final BifrostMetrics metrics;
     private final SignalingServer server;
     private final TokenIssuer devIssuer;
+    private final SfuBridge sfu;                // null when the node has no SFU
     private final ScheduledExecutorService sweeper;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Bifrost(BifrostConfig config) throws ConfigException {
+    private Bifrost(BifrostConfig config, SfuBridge sfu) throws ConfigException {
         this.config = config;
+        this.sfu = sfu != null ? sfu : configuredSfu(config.sfu());
         DevKey devKey = config.auth().developmentMode() ? devKey(config) : null;
         this.devIssuer = devKey == null ? null
                 : TokenIssuer.hmac(devKey.keyId(), devKey.secret()).withAudience(config.auth().audience());
@@ -106,7 +110,8 @@ public final class Bifrost implements AutoCloseable {
         this.sessions = new Sessions(rooms, bus, fanout, codec, metrics,
                 new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
                         l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow()),
-                config.ice().urls().isEmpty() ? List.of() : List.of(IceServer.of(config.ice().urls())), redis != null);
+                config.ice().urls().isEmpty() ? List.of() : List.of(IceServer.of(config.ice().urls())),
+                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, redis != null);
         metrics.gauges(sessions::count, bus::rooms);
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -117,10 +122,18 @@ public final class Bifrost implements AutoCloseable {
     }
 
     public static Bifrost create(BifrostConfig config) throws ConfigException {
-        return new Bifrost(config);
+        return new Bifrost(config, null);
+    }
+
+    /** A node whose broadcast rooms use this SFU instead of the Janus nodes of {@code sfu.janus}. */
+    public static Bifrost create(BifrostConfig config, SfuBridge sfu) throws ConfigException {
+        return new Bifrost(config, sfu);
     }
 
     public Bifrost start() throws Exception {
+        if (sfu != null) {
+            sfu.onStart();
+        }
         server.start();
         if (registry != null) {
             registry.start();
@@ -178,6 +191,9 @@ public final class Bifrost implements AutoCloseable {
             log.warn("Jetty did not stop cleanly", e);
         }
         rooms.close();
+        if (sfu != null) {
+            sfu.onStop();
+        }
         if (registry != null) {
             registry.close();
         }
@@ -193,6 +209,14 @@ public final class Bifrost implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    private static SfuBridge configuredSfu(BifrostConfig.Sfu sfu) {
+        if (!sfu.enabled()) {
+            log.info("No SFU configured: broadcast rooms answer sfu-unavailable when media is asked for");
+            return null;
+        }
+        return null;
     }
 
     private Sessions sessions() {

@@ -1,10 +1,12 @@
 package io.bifrost.rooms.room;
 
+import io.bifrost.auth.RoomMode;
 import io.bifrost.rooms.cluster.LocalBus;
 import io.bifrost.rooms.cluster.Signal;
 import io.bifrost.rooms.room.RoomEvent.ChatPosted;
 import io.bifrost.rooms.room.RoomEvent.ParticipantJoined;
 import io.bifrost.rooms.room.RoomEvent.ParticipantLeft;
+import io.bifrost.rooms.room.RoomEvent.ParticipantUpdated;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,6 +24,7 @@ import java.util.function.LongConsumer;
 final class LocalRoom implements Room {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalRoom.class);
     private final String name;
+    private final RoomMode mode;
     private final int capacity;
     private final Executor thread;
     private final LocalBus bus;
@@ -37,8 +40,9 @@ final class LocalRoom implements Room {
     /** Written on the room's thread; read by admission checks on request threads. */
     private volatile int size;
 
-    LocalRoom(String name, int capacity, Executor pool, LocalBus bus, LocalRooms rooms) {
+    LocalRoom(String name, RoomMode mode, int capacity, Executor pool, LocalBus bus, LocalRooms rooms) {
         this.name = name;
+        this.mode = mode;
         this.capacity = capacity;
         this.thread = new SerialExecutor(pool, "room " + name);
         this.bus = bus;
@@ -52,6 +56,11 @@ final class LocalRoom implements Room {
         return name;
     }
 
+    @Override
+    public RoomMode mode() {
+        return mode;
+    }
+
     /** The number of participants, hidden ones included; may lag a join or leave in progress. */
     public int size() {
         return size;
@@ -61,10 +70,10 @@ final class LocalRoom implements Room {
         return size >= capacity;
     }
 
-    void join(Participant participant, String sessionId, RoomMember member) {
+    void join(Participant participant, String sessionId, RoomMode requestedMode, RoomMember member) {
         thread.execute(() -> {
             if (closed) {
-                rooms.join(name, participant, sessionId, member); // emptied and retired meanwhile: a new room takes over
+                rooms.join(name, participant, sessionId, requestedMode, member); // emptied and retired meanwhile: a new room takes over
                 return;
             }
             if (participants.size() >= capacity) {
@@ -91,7 +100,9 @@ final class LocalRoom implements Room {
                 member.resumeRefused("no session " + sessionId + " of " + identity + " in room " + name);
                 return;
             }
-            member.resumed(this, self);
+            List<Participant> others = visibleParticipants();
+            others.remove(self);
+            member.resumed(this, self, others);
         });
     }
 
@@ -124,6 +135,37 @@ final class LocalRoom implements Room {
             }
             bus.publish(new ChatPosted(name, ++seq, from, text, timestamp));
             posted.accept(seq);
+        });
+    }
+
+    @Override
+    public void update(String by, String target, ParticipantChange change, LongConsumer applied,
+                       Consumer<RoomException> refused) {
+        thread.execute(() -> {
+            Participant asking = participants.get(by);
+            Participant before = participants.get(target);
+            if (asking == null || before == null) {
+                refused.accept(new RoomException(RoomException.Kind.NOT_FOUND,
+                        "no participant " + (asking == null ? by : target) + " in room " + name));
+                return;
+            }
+            RoomException refusal = ParticipantChange.refusal(change, asking, before, name);
+            if (refusal != null) {
+                refused.accept(refusal);
+                return;
+            }
+            Participant after = change.applyTo(before);
+            if (after.equals(before)) {
+                applied.accept(-1);
+                return;
+            }
+            participants.put(target, after);
+            if (after.hidden()) {
+                applied.accept(-1);
+                return;
+            }
+            bus.publish(new ParticipantUpdated(name, ++seq, after, change.wireName()));
+            applied.accept(seq);
         });
     }
 

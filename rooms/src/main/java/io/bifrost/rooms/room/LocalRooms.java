@@ -1,5 +1,7 @@
 package io.bifrost.rooms.room;
 
+import io.bifrost.auth.RoomMode;
+
 import io.bifrost.rooms.cluster.LocalBus;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,9 +29,9 @@ public final class LocalRooms implements Rooms {
 
     /** The member hears the outcome on the room's thread. */
     @Override
-    public void join(String room, Participant participant, String sessionId, RoomMember member) {
-        rooms.computeIfAbsent(room, name -> new LocalRoom(name, capacity, pool, bus, this))
-                .join(participant, sessionId, member);
+    public void join(String room, Participant participant, String sessionId, RoomMode mode, RoomMember member) {
+        rooms.computeIfAbsent(room, name -> new LocalRoom(name, mode, capacity, pool, bus, this))
+                .join(participant, sessionId, mode, member);
     }
 
     @Override

@@ -4,8 +4,16 @@ import io.bifrost.auth.Grants;
 import io.bifrost.auth.Role;
 import java.util.Objects;
 
-/** One participant of one room: who it is and what it may do. Immutable. */
-public record Participant(String id, String identity, String name, Role role, Grants grants, String metadata) {
+/**
+ * One participant of one room: who it is, what it may do, and its state in the room. Immutable;
+ * a {@link ParticipantChange} makes the next state.
+ *
+ * @param handRaised a listener asks to speak
+ * @param muted a room admin stopped the participant's audio from reaching the others
+ * @param publishing the participant's audio is published to the room's SFU (broadcast rooms)
+ */
+public record Participant(String id, String identity, String name, Role role, Grants grants, String metadata,
+                          boolean handRaised, boolean muted, boolean publishing) {
 
     public Participant {
         Objects.requireNonNull(id, "id");
@@ -14,6 +22,11 @@ public record Participant(String id, String identity, String name, Role role, Gr
         Objects.requireNonNull(grants, "grants");
         name = name == null || name.isEmpty() ? identity : name;
         metadata = metadata == null ? "" : metadata;
+    }
+
+    /** A participant as it joins: hand down, not muted, not publishing. */
+    public Participant(String id, String identity, String name, Role role, Grants grants, String metadata) {
+        this(id, identity, name, role, grants, metadata, false, false, false);
     }
 
     /** Hidden participants (recorders, moderators' tools) are never listed or announced. */

@@ -14,4 +14,7 @@ public sealed interface RoomEvent {
     record ParticipantLeft(String room, long seq, String participantId, LeaveReason reason) implements RoomEvent {}
 
     record ChatPosted(String room, long seq, String from, String text, long timestamp) implements RoomEvent {}
+
+    /** A participant's state changed: {@code participant} is the new state, {@code change} what changed. */
+    record ParticipantUpdated(String room, long seq, Participant participant, String change) implements RoomEvent {}
 }

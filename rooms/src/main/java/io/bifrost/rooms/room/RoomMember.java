@@ -19,8 +19,12 @@ public interface RoomMember {
 
     void refused(RoomException reason);
 
-    /** The session was taken back: {@code self} is the participant as it joined. */
-    void resumed(Room room, Participant self);
+    /**
+     * The session was taken back: {@code self} is the participant as the room holds it.
+     *
+     * @param others the visible participants in the room now, in join order
+     */
+    void resumed(Room room, Participant self, List<Participant> others);
 
     /** The session cannot be resumed; {@code why} is for people. */
     void resumeRefused(String why);

@@ -1,5 +1,7 @@
 package io.bifrost.rooms.room;
 
+import io.bifrost.auth.RoomMode;
+
 /**
  * Where rooms live: {@link LocalRooms} in this node's memory, or a cluster implementation
  * shared by every node. A room exists while it has participants.
@@ -10,9 +12,10 @@ public interface Rooms extends AutoCloseable {
      * Admits a participant to a room, creating the room if needed.
      *
      * @param sessionId the session a client may later resume with
+     * @param mode the room's mode if this join creates the room; an existing room keeps its own
      * @param member hears the outcome: {@code joined} or {@code refused}
      */
-    void join(String room, Participant participant, String sessionId, RoomMember member);
+    void join(String room, Participant participant, String sessionId, RoomMode mode, RoomMember member);
 
     /**
      * Takes a participant back after its connection dropped: it keeps its id and nobody saw it

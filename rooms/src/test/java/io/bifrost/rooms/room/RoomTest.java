@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bifrost.auth.Grants;
 import io.bifrost.auth.Role;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.cluster.LocalBus;
 import io.bifrost.rooms.cluster.Signal;
 import io.bifrost.rooms.room.RoomEvent.ChatPosted;
 import io.bifrost.rooms.room.RoomEvent.ParticipantJoined;
 import io.bifrost.rooms.room.RoomEvent.ParticipantLeft;
+import io.bifrost.rooms.room.RoomEvent.ParticipantUpdated;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -230,7 +232,7 @@ class RoomTest {
         LocalRooms rooms = new LocalRooms(bus, pool, 10);
         Participant alice = participant("alice", Role.HOST);
         Member a = new Member();
-        rooms.join(ROOM, alice, a.sessionId(), a);
+        rooms.join(ROOM, alice, a.sessionId(), RoomMode.MESH, a);
         pool.runAll();
         Room first = a.room();
 
@@ -239,7 +241,7 @@ class RoomTest {
         first.leave(alice.id(), LeaveReason.LEFT);
         Participant bob = participant("bob", Role.SPEAKER);
         Member b = new Member();
-        rooms.join(ROOM, bob, b.sessionId(), b);
+        rooms.join(ROOM, bob, b.sessionId(), RoomMode.MESH, b);
         pool.runAll();
 
         assertThat(b.joined()).isTrue();
@@ -288,7 +290,7 @@ class RoomTest {
         Participant eve = participant("eve", Role.SPEAKER);
         Member a = join(rooms, alice);
         Member e = new Member();
-        rooms.join("other-room", eve, e.sessionId(), e);
+        rooms.join("other-room", eve, e.sessionId(), RoomMode.MESH, e);
         List<Signal> eveInbox = new ArrayList<>();
         bus.registerInbox(eve.id(), eveInbox::add);
 
@@ -536,7 +538,7 @@ class RoomTest {
         LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Member a = join(rooms, participant("alice", Role.HOST));
         Member e = new Member();
-        rooms.join("other-room", participant("alice", Role.HOST), e.sessionId(), e);
+        rooms.join("other-room", participant("alice", Role.HOST), e.sessionId(), RoomMode.MESH, e);
 
         Resume refused = resume(rooms, "other-room", a.sessionId(), "alice");
 
@@ -550,7 +552,7 @@ class RoomTest {
         LocalRooms rooms = new LocalRooms(bus, pool, 10);
         Participant alice = participant("alice", Role.HOST);
         Member a = new Member();
-        rooms.join(ROOM, alice, a.sessionId(), a);
+        rooms.join(ROOM, alice, a.sessionId(), RoomMode.MESH, a);
         pool.runAll();
 
         // Both are queued on the room before either runs: the resume finds her gone.
@@ -586,7 +588,7 @@ class RoomTest {
                 for (int i = 0; i < joinsPerThread; i++) {
                     Member member = new Member(joined);
                     members.add(member);
-                    rooms.join(ROOM, participant("user-" + thread + "-" + i, Role.LISTENER), member.sessionId(), member);
+                    rooms.join(ROOM, participant("user-" + thread + "-" + i, Role.LISTENER), member.sessionId(), RoomMode.MESH, member);
                 }
             });
         }
@@ -619,7 +621,7 @@ class RoomTest {
             callers.execute(() -> {
                 Member member = new Member(answered);
                 members.add(member);
-                rooms.join(ROOM, participant("user-" + n, Role.LISTENER), member.sessionId(), member);
+                rooms.join(ROOM, participant("user-" + n, Role.LISTENER), member.sessionId(), RoomMode.MESH, member);
             });
         }
 
@@ -640,14 +642,14 @@ class RoomTest {
         LocalRooms rooms = new LocalRooms(bus, roomPool, joiners + 1);
         Participant anchor = participant("anchor", Role.HOST); // keeps the room from retiring
         CountDownLatch anchored = new CountDownLatch(1);
-        rooms.join(ROOM, anchor, Ids.session(), new Member(anchored));
+        rooms.join(ROOM, anchor, Ids.session(), RoomMode.MESH, new Member(anchored));
         assertThat(anchored.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
         CountDownLatch gone = new CountDownLatch(joiners);
         Set<String> left = ConcurrentHashMap.newKeySet();
 
         for (int i = 0; i < joiners; i++) {
             int n = i;
-            callers.execute(() -> rooms.join(ROOM, participant("user-" + n, Role.LISTENER), Ids.session(), new RoomMember() {
+            callers.execute(() -> rooms.join(ROOM, participant("user-" + n, Role.LISTENER), Ids.session(), RoomMode.MESH, new RoomMember() {
                 @Override
                 public void joined(Room room, Participant self, List<Participant> others, long seq) {
                     room.leave(self.id(), LeaveReason.LEFT); // queued on the room behind other joins
@@ -661,7 +663,7 @@ class RoomTest {
                 }
 
                 @Override
-                public void resumed(Room room, Participant self) {
+                public void resumed(Room room, Participant self, List<Participant> others) {
                     throw new AssertionError("resumed " + self.id() + " without asking");
                 }
 
@@ -681,6 +683,149 @@ class RoomTest {
         assertThat(rooms.count()).isEqualTo(1);
     }
 
+    // ---------------------------------------------------------------- participant changes
+
+    @Test
+    void aListenerRaisesItsHandAndEveryoneIsTold() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member host = join(rooms, participant("alice", Role.HOST));
+        Participant bob = participant("bob", Role.LISTENER);
+        join(rooms, bob);
+
+        Change change = update(host.room(), bob.id(), bob.id(), new ParticipantChange.HandRaised(true));
+
+        assertThat(change.seq()).isPositive();
+        ParticipantUpdated updated = (ParticipantUpdated) events.get(events.size() - 1);
+        assertThat(updated.seq()).isEqualTo(change.seq());
+        assertThat(updated.change()).isEqualTo("hand");
+        assertThat(updated.participant().handRaised()).isTrue();
+        assertThat(updated.participant().id()).isEqualTo(bob.id());
+    }
+
+    @Test
+    void nobodyRaisesSomeoneElsesHand() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member host = join(rooms, participant("alice", Role.HOST));
+        Participant bob = participant("bob", Role.LISTENER);
+        join(rooms, bob);
+        int before = events.size();
+
+        Change change = update(host.room(), host.self().id(), bob.id(), new ParticipantChange.HandRaised(true));
+
+        assertThat(change.error().kind()).isEqualTo(RoomException.Kind.FORBIDDEN);
+        assertThat(events).hasSize(before);
+    }
+
+    @Test
+    void aHostPromotesAListenerWhoseHandGoesDownAndWhoMayThenPublish() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member host = join(rooms, participant("alice", Role.HOST));
+        Participant bob = participant("bob", Role.LISTENER);
+        join(rooms, bob);
+        update(host.room(), bob.id(), bob.id(), new ParticipantChange.HandRaised(true));
+        assertThat(update(host.room(), bob.id(), bob.id(), new ParticipantChange.Publishing(true)).error().kind())
+                .as("a listener may not publish").isEqualTo(RoomException.Kind.FORBIDDEN);
+
+        Change promote = update(host.room(), host.self().id(), bob.id(), new ParticipantChange.RoleChanged(Role.SPEAKER));
+
+        Participant promoted = ((ParticipantUpdated) events.get(events.size() - 1)).participant();
+        assertThat(promote.seq()).isPositive();
+        assertThat(promoted.role()).isEqualTo(Role.SPEAKER);
+        assertThat(promoted.grants()).isEqualTo(Role.SPEAKER.defaultGrants());
+        assertThat(promoted.handRaised()).isFalse();
+        assertThat(update(host.room(), bob.id(), bob.id(), new ParticipantChange.Publishing(true)).seq()).isPositive();
+    }
+
+    @Test
+    void aDemotedSpeakerStopsPublishingAndIsNoLongerMuted() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member host = join(rooms, participant("alice", Role.HOST));
+        Participant bob = participant("bob", Role.SPEAKER);
+        join(rooms, bob);
+        update(host.room(), bob.id(), bob.id(), new ParticipantChange.Publishing(true));
+        update(host.room(), host.self().id(), bob.id(), new ParticipantChange.Muted(true));
+
+        update(host.room(), host.self().id(), bob.id(), new ParticipantChange.RoleChanged(Role.LISTENER));
+
+        Participant demoted = ((ParticipantUpdated) events.get(events.size() - 1)).participant();
+        assertThat(demoted.role()).isEqualTo(Role.LISTENER);
+        assertThat(demoted.grants().canPublish()).isFalse();
+        assertThat(demoted.publishing()).isFalse();
+        assertThat(demoted.muted()).isFalse();
+    }
+
+    @Test
+    void onlyARoomAdminChangesRolesOrMutes() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        join(rooms, participant("alice", Role.HOST));
+        Member speaker = join(rooms, participant("bob", Role.SPEAKER));
+        Participant carol = participant("carol", Role.LISTENER);
+        join(rooms, carol);
+
+        Change promote = update(speaker.room(), speaker.self().id(), carol.id(), new ParticipantChange.RoleChanged(Role.HOST));
+        Change mute = update(speaker.room(), speaker.self().id(), speaker.self().id(), new ParticipantChange.Muted(false));
+
+        assertThat(promote.error().kind()).isEqualTo(RoomException.Kind.FORBIDDEN);
+        assertThat(promote.error().getMessage()).contains("only a room admin");
+        assertThat(mute.error().kind()).isEqualTo(RoomException.Kind.FORBIDDEN);
+    }
+
+    @Test
+    void aChangeThatChangesNothingPublishesNothing() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member host = join(rooms, participant("alice", Role.HOST));
+        int before = events.size();
+
+        Change change = update(host.room(), host.self().id(), host.self().id(), new ParticipantChange.HandRaised(false));
+
+        assertThat(change.seq()).isEqualTo(-1);
+        assertThat(change.error()).isNull();
+        assertThat(events).hasSize(before);
+    }
+
+    @Test
+    void changingSomeoneNotInTheRoomIsNotFound() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member host = join(rooms, participant("alice", Role.HOST));
+
+        Change change = update(host.room(), host.self().id(), "p_nope00000000", new ParticipantChange.Muted(true));
+
+        assertThat(change.error().kind()).isEqualTo(RoomException.Kind.NOT_FOUND);
+        assertThat(change.error().getMessage()).contains("p_nope00000000");
+    }
+
+    @Test
+    void theFirstJoinSetsTheRoomsModeForGood() {
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
+        Member first = new Member();
+        rooms.join(ROOM, participant("alice", Role.HOST), first.sessionId(), RoomMode.BROADCAST, first);
+        Member second = join(rooms, participant("bob", Role.LISTENER));
+
+        assertThat(first.room().mode()).isEqualTo(RoomMode.BROADCAST);
+        assertThat(second.room().mode()).as("asked for mesh, joined the broadcast").isEqualTo(RoomMode.BROADCAST);
+    }
+
+    private static Change update(Room room, String by, String target, ParticipantChange change) {
+        Change outcome = new Change();
+        room.update(by, target, change, seq -> outcome.seq = seq, refusal -> outcome.error = refusal);
+        assertThat(outcome.seq != -2 || outcome.error != null).as("answered at once on a direct pool").isTrue();
+        return outcome;
+    }
+
+    /** What an update answered; set on the room's thread, a direct pool here. */
+    private static final class Change {
+        long seq = -2;
+        RoomException error;
+
+        long seq() {
+            return seq;
+        }
+
+        RoomException error() {
+            return error;
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static Participant participant(String identity, Role role) {
@@ -694,7 +839,7 @@ class RoomTest {
     /** Joins on {@link #DIRECT} rooms, where the outcome is known when join returns. */
     private static Member join(LocalRooms rooms, Participant participant) {
         Member member = new Member();
-        rooms.join(ROOM, participant, member.sessionId(), member);
+        rooms.join(ROOM, participant, member.sessionId(), RoomMode.MESH, member);
         assertThat(member.answered()).as("answered at once on a direct pool").isTrue();
         return member;
     }
@@ -773,7 +918,7 @@ class RoomTest {
         }
 
         @Override
-        public void resumed(Room room, Participant self) {
+        public void resumed(Room room, Participant self, List<Participant> others) {
             throw new AssertionError("a join was answered with resumed " + self.id());
         }
 
@@ -833,7 +978,7 @@ class RoomTest {
         }
 
         @Override
-        public void resumed(Room room, Participant self) {
+        public void resumed(Room room, Participant self, List<Participant> others) {
             assertThat(answered.getCount()).as("answered once").isOne();
             this.room = room;
             this.self = self;

@@ -9,7 +9,7 @@ import java.util.Map;
  * working single node; {@link ConfigLoader} overlays a YAML file, {@code BIFROST_*} environment
  * variables and command-line flags, and validates the result.
  */
-public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits, Ice ice, Redis redis) {
+public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits, Ice ice, Redis redis, Sfu sfu) {
 
     /**
      * @param host interface to listen on; default {@code 0.0.0.0}
@@ -44,8 +44,10 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param maxParticipants the most participants one room admits; default 100
      * @param resumeWindow how long a participant whose connection dropped stays in its room,
      *     invisible to the others, so that its client can resume; 0 disables resume; default 20s
+     * @param defaultMode the mode of a room whose creating token names none: {@code mesh} or
+     *     {@code broadcast}; default {@code mesh}
      */
-    public record Rooms(int maxParticipants, Duration resumeWindow) {}
+    public record Rooms(int maxParticipants, Duration resumeWindow, String defaultMode) {}
 
     /**
      * @param maxMessageBytes a larger frame is refused with {@code too-large}; default 64 KiB
@@ -78,13 +80,32 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
         }
     }
 
+    /**
+     * The Janus nodes that carry broadcast rooms' media. A broadcast's speakers publish to one
+     * of them (its origin); listeners fill the origin, then further nodes (edges), which receive
+     * the speakers' audio from the origin.
+     *
+     * @param janus WebSocket API URLs of the Janus nodes, e.g. {@code ws://10.0.0.5:8188}; default
+     *     none (broadcast rooms then answer {@code sfu-unavailable})
+     * @param apiSecret the Janus {@code api_secret}; default none
+     * @param adminKey the VideoRoom plugin's {@code admin_key}, needed to create rooms and cascade; default none
+     * @param listenersPerNode listeners one Janus node serves before the next one is used; default 500
+     */
+    public record Sfu(List<String> janus, String apiSecret, String adminKey, int listenersPerNode) {
+
+        public boolean enabled() {
+            return !janus.isEmpty();
+        }
+    }
+
     public static BifrostConfig defaults() {
         return new BifrostConfig(
                 new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true),
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
-                new Rooms(100, Duration.ofSeconds(20)),
+                new Rooms(100, Duration.ofSeconds(20), "mesh"),
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30)),
                 new Ice(List.of()),
-                new Redis("", Duration.ofSeconds(10), 10_000));
+                new Redis("", Duration.ofSeconds(10), 10_000),
+                new Sfu(List.of(), "", "", 500));
     }
 }

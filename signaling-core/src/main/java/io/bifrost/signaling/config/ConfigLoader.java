@@ -142,7 +142,7 @@ public final class ConfigLoader {
             return; // an empty file is a valid "all defaults"
         }
         if (!parsed.isObject()) {
-            throw new ConfigException(origin + " must be a YAML mapping of groups (server, auth, rooms, limits, ice, redis)");
+            throw new ConfigException(origin + " must be a YAML mapping of groups (server, auth, rooms, limits, ice, redis, sfu)");
         }
         merge(tree, (ObjectNode) parsed, "", origin, sources);
     }
@@ -296,7 +296,8 @@ public final class ConfigLoader {
         Path dir = Files.isWritable(home) ? home.resolve(".bifrost") : Path.of(".bifrost");
         BifrostConfig.Auth resolved = new BifrostConfig.Auth(auth.hmacKeys(), auth.publicKeys(), auth.jwksUrl(),
                 auth.jwksCacheTtl(), auth.audience(), auth.clockSkew(), dir.resolve("dev-key").toString());
-        return new BifrostConfig(config.server(), resolved, config.rooms(), config.limits(), config.ice(), config.redis());
+        return new BifrostConfig(config.server(), resolved, config.rooms(), config.limits(), config.ice(), config.redis(),
+                config.sfu());
     }
 
     private static String path(JsonMappingException e) {

@@ -31,6 +31,13 @@ final class ConfigValidator {
                 "auth.jwksUrl", "must be an http(s) URL, got '" + jwks + "'");
         check.that(c.rooms().maxParticipants() >= 1, "rooms.maxParticipants", "must be at least 1");
         check.that(!c.rooms().resumeWindow().isNegative(), "rooms.resumeWindow", "must not be negative (0 turns resume off)");
+        check.that(c.rooms().defaultMode().equals("mesh") || c.rooms().defaultMode().equals("broadcast"),
+                "rooms.defaultMode", "must be mesh or broadcast");
+        for (String url : c.sfu().janus()) {
+            check.that(url.startsWith("ws://") || url.startsWith("wss://"), "sfu.janus",
+                    "entries must be Janus WebSocket API URLs starting with ws:// or wss://");
+        }
+        check.that(c.sfu().listenersPerNode() >= 1, "sfu.listenersPerNode", "must be at least 1");
         if (c.redis().enabled()) {
             for (String url : c.redis().url().split(",")) {
                 check.that(url.trim().startsWith("redis://") || url.trim().startsWith("rediss://"), "redis.url",

@@ -52,8 +52,23 @@ public final class Codec {
                 return new ClientMessage.Offer(id, target(root, id), requiredString(root, "sdp", id, Integer.MAX_VALUE));
             case "answer":
                 return new ClientMessage.Answer(id, target(root, id), requiredString(root, "sdp", id, Integer.MAX_VALUE));
-            case "candidate":
-                return new ClientMessage.Candidate(id, target(root, id), candidate(root, id));
+            case "candidate": {
+                String to = target(root, id);
+                return new ClientMessage.Candidate(id, to, ClientMessage.SFU.equals(to) ? sfuTarget(root, id) : null,
+                        candidate(root, id));
+            }
+            case "raise-hand":
+                return new ClientMessage.RaiseHand(id, true);
+            case "lower-hand":
+                return new ClientMessage.RaiseHand(id, false);
+            case "promote":
+                return new ClientMessage.ChangeRole(id, participantId(root, id), true);
+            case "demote":
+                return new ClientMessage.ChangeRole(id, participantId(root, id), false);
+            case "mute":
+                return new ClientMessage.Mute(id, participantId(root, id), optionalBoolean(root, "muted", true, id));
+            case "unpublish":
+                return new ClientMessage.Unpublish(id);
             case "chat":
                 return new ClientMessage.Chat(id, chatText(root, id));
             case "ping":
@@ -77,9 +92,17 @@ public final class Codec {
             } else if (message instanceof ClientMessage.Answer answer) {
                 g.writeStringField("sdp", answer.sdp());
             } else if (message instanceof ClientMessage.Candidate candidate) {
+                if (candidate.target() != null) {
+                    g.writeStringField("target", candidate.target());
+                }
                 writeRawOrNull(g, "candidate", candidate.candidate());
             } else if (message instanceof ClientMessage.Chat chat) {
                 g.writeStringField("text", chat.text());
+            } else if (message instanceof ClientMessage.ChangeRole change) {
+                g.writeStringField("participantId", change.participantId());
+            } else if (message instanceof ClientMessage.Mute mute) {
+                g.writeStringField("participantId", mute.participantId());
+                g.writeBooleanField("muted", mute.muted());
             }
         });
     }
@@ -125,6 +148,23 @@ public final class Codec {
                 g.writeNumberField("seq", event.seq());
                 g.writeStringField("participantId", event.participantId());
                 g.writeStringField("reason", event.reason());
+            } else if (message instanceof ServerMessage.ParticipantUpdated event) {
+                g.writeNumberField("seq", event.seq());
+                g.writeFieldName("participant");
+                writeParticipant(g, event.participant());
+                g.writeStringField("change", event.change());
+            } else if (message instanceof ServerMessage.FromSfu signal) {
+                writeIdIfAny(g, signal.id());
+                g.writeStringField("from", ClientMessage.SFU);
+                g.writeStringField("target", signal.target());
+                if ("candidate".equals(signal.type())) {
+                    writeRawOrNull(g, "candidate", signal.body());
+                } else {
+                    g.writeStringField("sdp", signal.body());
+                }
+            } else if (message instanceof ServerMessage.SfuReset reset) {
+                g.writeStringField("target", reset.target());
+                g.writeStringField("reason", reset.reason());
             } else if (message instanceof ServerMessage.Relayed relayed) {
                 g.writeStringField("from", relayed.from());
                 if ("candidate".equals(relayed.type())) {
@@ -161,25 +201,34 @@ public final class Codec {
         String type = requiredString(root, "type", null, Integer.MAX_VALUE);
         switch (type) {
             case "joined":
-                return new ServerMessage.Joined(text(root, "room"), text(root, "sessionId"),
+                return new ServerMessage.Joined(text(root, "room"), text(root, "mode"), text(root, "sessionId"),
                         participant(root.get("participant")), participants(root.get("participants")),
                         iceServers(root.get("iceServers")), root.path("pingInterval").asLong(),
                         root.path("pingTimeout").asLong(), root.path("seq").asLong());
             case "resumed":
-                return new ServerMessage.Resumed(text(root, "room"), text(root, "sessionId"),
+                return new ServerMessage.Resumed(text(root, "room"), text(root, "mode"), text(root, "sessionId"),
                         participant(root.get("participant")), iceServers(root.get("iceServers")),
                         root.path("pingInterval").asLong(), root.path("pingTimeout").asLong(), root.path("seq").asLong());
             case "participant-joined":
                 return new ServerMessage.ParticipantJoined(root.path("seq").asLong(), participant(root.get("participant")));
             case "participant-left":
                 return new ServerMessage.ParticipantLeft(root.path("seq").asLong(), text(root, "participantId"), text(root, "reason"));
+            case "participant-updated":
+                return new ServerMessage.ParticipantUpdated(root.path("seq").asLong(), participant(root.get("participant")),
+                        text(root, "change"));
+            case "sfu-reset":
+                return new ServerMessage.SfuReset(text(root, "target"), text(root, "reason"));
             case "offer":
             case "answer":
-                return new ServerMessage.Relayed(type, text(root, "from"), text(root, "sdp"));
-            case "candidate":
+            case "candidate": {
                 JsonNode candidate = root.get("candidate");
-                return new ServerMessage.Relayed(type, text(root, "from"),
-                        candidate == null || candidate.isNull() ? null : candidate.toString());
+                String body = !type.equals("candidate") ? text(root, "sdp")
+                        : candidate == null || candidate.isNull() ? null : candidate.toString();
+                if (ClientMessage.SFU.equals(text(root, "from"))) {
+                    return new ServerMessage.FromSfu(type, text(root, "id"), text(root, "target"), body);
+                }
+                return new ServerMessage.Relayed(type, text(root, "from"), body);
+            }
             case "chat":
                 return new ServerMessage.Chat(root.path("seq").asLong(), text(root, "from"), text(root, "text"), root.path("ts").asLong());
             case "ack":
@@ -198,7 +247,7 @@ public final class Codec {
     // ---------------------------------------------------------------- helpers
 
     private void writeJoined(JsonGenerator g, ServerMessage.Joined joined) throws IOException {
-        writeSessionStart(g, joined.room(), joined.sessionId(), joined.participant());
+        writeSessionStart(g, joined.room(), joined.mode(), joined.sessionId(), joined.participant());
         g.writeArrayFieldStart("participants");
         for (ParticipantInfo p : joined.participants()) {
             writeParticipant(g, p);
@@ -208,13 +257,15 @@ public final class Codec {
     }
 
     private void writeResumed(JsonGenerator g, ServerMessage.Resumed resumed) throws IOException {
-        writeSessionStart(g, resumed.room(), resumed.sessionId(), resumed.participant());
+        writeSessionStart(g, resumed.room(), resumed.mode(), resumed.sessionId(), resumed.participant());
         writeSessionTerms(g, resumed.iceServers(), resumed.pingInterval(), resumed.pingTimeout(), resumed.seq());
     }
 
-    private static void writeSessionStart(JsonGenerator g, String room, String sessionId, ParticipantInfo self) throws IOException {
+    private static void writeSessionStart(JsonGenerator g, String room, String mode, String sessionId, ParticipantInfo self)
+            throws IOException {
         g.writeNumberField("protocol", PROTOCOL_VERSION);
         g.writeStringField("room", room);
+        g.writeStringField("mode", mode);
         g.writeStringField("sessionId", sessionId);
         g.writeFieldName("participant");
         writeParticipant(g, self);
@@ -255,6 +306,9 @@ public final class Codec {
         g.writeStringField("name", p.name());
         g.writeStringField("role", p.role());
         g.writeStringField("metadata", p.metadata());
+        g.writeBooleanField("handRaised", p.handRaised());
+        g.writeBooleanField("muted", p.muted());
+        g.writeBooleanField("publishing", p.publishing());
         g.writeEndObject();
     }
 
@@ -322,6 +376,30 @@ public final class Codec {
         return requiredString(root, "to", id, MAX_PARTICIPANT_ID_LENGTH);
     }
 
+    private static String participantId(ObjectNode root, String id) throws ProtocolException {
+        return requiredString(root, "participantId", id, MAX_PARTICIPANT_ID_LENGTH);
+    }
+
+    private static String sfuTarget(ObjectNode root, String id) throws ProtocolException {
+        String target = requiredString(root, "target", id, MAX_PARTICIPANT_ID_LENGTH);
+        if (!target.equals(ClientMessage.PUBLISHER) && !target.equals(ClientMessage.SUBSCRIBER)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, id,
+                    "candidate: field 'target' must be 'publisher' or 'subscriber' for the sfu");
+        }
+        return target;
+    }
+
+    private static boolean optionalBoolean(ObjectNode root, String field, boolean fallback, String id) throws ProtocolException {
+        JsonNode value = root.get(field);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isBoolean()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, id, messageType(root) + "field '" + field + "' must be true or false");
+        }
+        return value.booleanValue();
+    }
+
     private static String chatText(ObjectNode root, String id) throws ProtocolException {
         String text = requiredString(root, "text", id, MAX_CHAT_LENGTH);
         if (text.isEmpty()) {
@@ -356,7 +434,8 @@ public final class Codec {
             return null;
         }
         return new ParticipantInfo(text(node, "id"), text(node, "identity"), text(node, "name"),
-                text(node, "role"), text(node, "metadata"));
+                text(node, "role"), text(node, "metadata"), node.path("handRaised").asBoolean(),
+                node.path("muted").asBoolean(), node.path("publishing").asBoolean());
     }
 
     private static List<ParticipantInfo> participants(JsonNode array) {

@@ -10,6 +10,8 @@ public enum ErrorCode {
     RATE_LIMITED("rate-limited"),
     TOO_LARGE("too-large"),
     UNAVAILABLE("unavailable"),
+    /** No SFU can carry the room's media now; a broadcast room's speakers and listeners retry later. */
+    SFU_UNAVAILABLE("sfu-unavailable"),
     /** The session asked for could not be resumed; a fresh {@code joined} follows. */
     RESUME_FAILED("resume-failed"),
     INTERNAL("internal");

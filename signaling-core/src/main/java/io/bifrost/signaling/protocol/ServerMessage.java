@@ -7,7 +7,7 @@ public sealed interface ServerMessage {
 
     String type();
 
-    record Joined(String room, String sessionId, ParticipantInfo participant, List<ParticipantInfo> participants,
+    record Joined(String room, String mode, String sessionId, ParticipantInfo participant, List<ParticipantInfo> participants,
                   List<IceServer> iceServers, long pingInterval, long pingTimeout, long seq) implements ServerMessage {
         public Joined {
             participants = List.copyOf(participants);
@@ -18,7 +18,7 @@ public sealed interface ServerMessage {
     }
 
     /** The first frame of a resumed session; the events after {@code seq} follow. */
-    record Resumed(String room, String sessionId, ParticipantInfo participant, List<IceServer> iceServers,
+    record Resumed(String room, String mode, String sessionId, ParticipantInfo participant, List<IceServer> iceServers,
                    long pingInterval, long pingTimeout, long seq) implements ServerMessage {
         public Resumed {
             iceServers = List.copyOf(iceServers);
@@ -33,6 +33,24 @@ public sealed interface ServerMessage {
 
     record ParticipantLeft(long seq, String participantId, String reason) implements ServerMessage {
         @Override public String type() { return "participant-left"; }
+    }
+
+    /** A participant's state changed; {@code change} says what: {@code hand}, {@code role}, {@code mute} or {@code publishing}. */
+    record ParticipantUpdated(long seq, ParticipantInfo participant, String change) implements ServerMessage {
+        @Override public String type() { return "participant-updated"; }
+    }
+
+    /**
+     * A signal from the room's SFU: the answer to a publisher's offer ({@code id} is the offer's),
+     * an offer for the subscriber connection, or a candidate of either.
+     *
+     * @param target {@code publisher} or {@code subscriber}
+     */
+    record FromSfu(String type, String id, String target, String body) implements ServerMessage {}
+
+    /** The SFU lost the participant's published media: the client publishes again with a new offer. */
+    record SfuReset(String target, String reason) implements ServerMessage {
+        @Override public String type() { return "sfu-reset"; }
     }
 
     /** A relayed offer, answer or candidate: {@code type} is the signal's, {@code body} the SDP or candidate JSON. */

@@ -56,6 +56,10 @@ public final class Fanout {
         if (event instanceof RoomEvent.ParticipantLeft left) {
             return new ServerMessage.ParticipantLeft(left.seq(), left.participantId(), left.reason().wireName());
         }
+        if (event instanceof RoomEvent.ParticipantUpdated updated) {
+            return new ServerMessage.ParticipantUpdated(updated.seq(), ParticipantInfo.of(updated.participant()),
+                    updated.change());
+        }
         RoomEvent.ChatPosted chat = (RoomEvent.ChatPosted) event;
         return new ServerMessage.Chat(chat.seq(), chat.from(), chat.text(), chat.timestamp());
     }

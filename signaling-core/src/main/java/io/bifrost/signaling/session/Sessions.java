@@ -1,6 +1,8 @@
 package io.bifrost.signaling.session;
 
 import io.bifrost.auth.JoinClaims;
+import io.bifrost.auth.RoomMode;
+import io.bifrost.sfu.SfuBridge;
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.signaling.metrics.BifrostMetrics;
@@ -23,12 +25,16 @@ public final class Sessions {
     private volatile boolean draining;
 
     /**
+     * @param defaultMode the mode of rooms whose creating token names none
+     * @param sfu the SFU of broadcast rooms, or null when the node has none
      * @param resumableAfterShutdown whether clients of a stopping node can resume elsewhere (a
      *     cluster): then their sessions wait for that instead of leaving at once
      */
     public Sessions(Rooms rooms, ClusterBus bus, Fanout fanout, Codec codec, BifrostMetrics metrics,
-                    SessionLimits limits, List<IceServer> iceServers, boolean resumableAfterShutdown) {
-        this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers);
+                    SessionLimits limits, List<IceServer> iceServers, RoomMode defaultMode, SfuBridge sfu,
+                    boolean resumableAfterShutdown) {
+        this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers,
+                defaultMode, sfu);
         this.resumableAfterShutdown = resumableAfterShutdown;
     }
 

@@ -1,12 +1,15 @@
 package io.bifrost.signaling.session;
 
 import io.bifrost.auth.JoinClaims;
+import io.bifrost.auth.Role;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.cluster.RoomListener;
 import io.bifrost.rooms.cluster.Signal;
 import io.bifrost.rooms.room.Ids;
 import io.bifrost.rooms.room.LeaveReason;
 import io.bifrost.rooms.room.Participant;
+import io.bifrost.rooms.room.ParticipantChange;
 import io.bifrost.rooms.room.Room;
 import io.bifrost.rooms.room.RoomEvent;
 import io.bifrost.rooms.room.RoomException;
@@ -61,6 +64,7 @@ public final class SignalingSession implements RoomMember {
     private volatile Room room;                        // written when joined or resumed
     private volatile ClusterBus.Subscription events;   // written when joined or resumed
     private volatile ClusterBus.Subscription inbox;    // written when joined or resumed
+    private volatile BroadcastMedia media;             // broadcast rooms only; written when joined or resumed
     private volatile long lastHeardNanos;              // written on the transport thread
     private volatile long detachedAtNanos;
     private volatile LeaveReason detachedReason;
@@ -98,7 +102,7 @@ public final class SignalingSession implements RoomMember {
         } else if (request != null) {
             services.rooms().resume(claims.room(), request.sessionId(), claims.identity(), this);
         } else {
-            services.rooms().join(claims.room(), participant, sessionId, this);
+            services.rooms().join(claims.room(), participant, sessionId, requestedMode(), this);
         }
     }
 
@@ -112,8 +116,10 @@ public final class SignalingSession implements RoomMember {
         for (Participant other : others) {
             peers.add(ParticipantInfo.of(other));
         }
-        reply(new ServerMessage.Joined(claims.room(), sessionId, ParticipantInfo.of(self), peers, services.iceServers(),
-                services.limits().pingInterval().toMillis(), services.limits().pingTimeout().toMillis(), seq));
+        reply(new ServerMessage.Joined(claims.room(), joinedRoom.mode().wireName(), sessionId, ParticipantInfo.of(self), peers,
+                services.iceServers(), services.limits().pingInterval().toMillis(), services.limits().pingTimeout().toMillis(),
+                seq));
+        startMedia(joinedRoom, self, others);
         events = services.bus().subscribe(claims.room(), seq, new Feed());
         services.metrics().join("ok");
         log.info("{} joined room {} as {} ({})", self.id(), claims.room(), self.role().wireName(), self.identity());
@@ -129,7 +135,7 @@ public final class SignalingSession implements RoomMember {
     }
 
     @Override
-    public void resumed(Room resumedRoom, Participant self) {
+    public void resumed(Room resumedRoom, Participant self, List<Participant> others) {
         ResumeRequest request = resume;
         room = resumedRoom;
         participant = self;
@@ -140,12 +146,14 @@ public final class SignalingSession implements RoomMember {
             @Override
             public void ready(boolean complete) {
                 if (complete) {
-                    reply(new ServerMessage.Resumed(claims.room(), sessionId, ParticipantInfo.of(self), services.iceServers(),
-                            services.limits().pingInterval().toMillis(), services.limits().pingTimeout().toMillis(),
-                            request.lastSeq()));
+                    reply(new ServerMessage.Resumed(claims.room(), resumedRoom.mode().wireName(), sessionId,
+                            ParticipantInfo.of(self), services.iceServers(), services.limits().pingInterval().toMillis(),
+                            services.limits().pingTimeout().toMillis(), request.lastSeq()));
                     services.metrics().resume("ok");
                     log.info("{} resumed session {} in room {} after seq {}", self.id(), sessionId, claims.room(), request.lastSeq());
                     goLive(); // before the replay that follows ready(): the missed events go out after `resumed`
+                    // After the old session let go of its SFU connections: the client publishes again.
+                    startMedia(resumedRoom, self, others);
                 } else {
                     historyLost(self, request);
                 }
@@ -160,7 +168,7 @@ public final class SignalingSession implements RoomMember {
                 claims.identity(), claims.room(), why);
         resume = null;
         reply(new ServerMessage.Error(null, ErrorCode.RESUME_FAILED, why + "; joined as a new participant"));
-        services.rooms().join(claims.room(), participant, sessionId, this);
+        services.rooms().join(claims.room(), participant, sessionId, requestedMode(), this);
     }
 
     /** The room kept too few events to bring the client up to date: it rejoins instead, as a new participant. */
@@ -175,7 +183,7 @@ public final class SignalingSession implements RoomMember {
                 "the events after seq " + request.lastSeq() + " are no longer kept; joined as a new participant"));
         participant = newParticipant(claims);
         sessionId = Ids.session();
-        services.rooms().join(claims.room(), participant, sessionId, this);
+        services.rooms().join(claims.room(), participant, sessionId, requestedMode(), this);
     }
 
     /** The client has its first frame: hand it what was held meanwhile, then read its requests. */
@@ -252,8 +260,22 @@ public final class SignalingSession implements RoomMember {
 
     /** @return false when the session is over and must not read more */
     private boolean dispatch(ClientMessage message, long receivedNanos) {
-        if (message instanceof ClientMessage.Addressed addressed) {
+        if (message instanceof ClientMessage.Addressed addressed && ClientMessage.SFU.equals(addressed.to())) {
+            toSfu(addressed);
+        } else if (message instanceof ClientMessage.Addressed addressed) {
             relay(addressed, receivedNanos);
+        } else if (message instanceof ClientMessage.RaiseHand hand) {
+            update(hand.id(), participant.id(), new ParticipantChange.HandRaised(hand.raised()));
+        } else if (message instanceof ClientMessage.ChangeRole change) {
+            update(change.id(), change.participantId(),
+                    new ParticipantChange.RoleChanged(change.promote() ? Role.SPEAKER : Role.LISTENER));
+        } else if (message instanceof ClientMessage.Mute mute) {
+            update(mute.id(), mute.participantId(), new ParticipantChange.Muted(mute.muted()));
+        } else if (message instanceof ClientMessage.Unpublish unpublish) {
+            BroadcastMedia current = broadcastMedia(unpublish.id());
+            if (current != null) {
+                current.unpublish(unpublish.id());
+            }
         } else if (message instanceof ClientMessage.Chat chat) {
             long ts = System.currentTimeMillis();
             room.chat(participant.id(), chat.text(), ts, seq -> {
@@ -269,6 +291,59 @@ public final class SignalingSession implements RoomMember {
             return false;
         }
         return true;
+    }
+
+    private void update(String id, String target, ParticipantChange change) {
+        room.update(participant.id(), target, change, seq -> ack(id, seq < 0 ? null : seq),
+                refusal -> fail(id, code(refusal), refusal.getMessage()));
+    }
+
+    /** Signals to the room's SFU, in broadcast rooms: the publisher's offer, the subscriber's answer, candidates of both. */
+    private void toSfu(ClientMessage.Addressed message) {
+        BroadcastMedia current = broadcastMedia(message.id());
+        if (current == null) {
+            return;
+        }
+        if (message instanceof ClientMessage.Offer offer) {
+            current.publish(offer, participant);
+        } else if (message instanceof ClientMessage.Answer answer) {
+            current.answer(answer);
+        } else {
+            current.candidate((ClientMessage.Candidate) message);
+        }
+    }
+
+    /** The session's SFU media, or null after telling the client that its room is no broadcast. */
+    private BroadcastMedia broadcastMedia(String requestId) {
+        BroadcastMedia current = media;
+        if (current == null) {
+            fail(requestId, ErrorCode.BAD_REQUEST, "room " + claims.room()
+                    + " is a mesh room: media goes to participants directly, not through the sfu");
+        }
+        return current;
+    }
+
+    private void startMedia(Room joinedRoom, Participant self, List<Participant> others) {
+        if (joinedRoom.mode() != RoomMode.BROADCAST) {
+            return;
+        }
+        BroadcastMedia started = new BroadcastMedia(services.sfu(), joinedRoom, self, new BroadcastMedia.Client() {
+            @Override
+            public void send(ServerMessage message) {
+                reply(message);
+            }
+
+            @Override
+            public void fail(String id, ErrorCode code, String message) {
+                SignalingSession.this.fail(id, code, message);
+            }
+        });
+        media = started;
+        started.start(others);
+    }
+
+    private RoomMode requestedMode() {
+        return claims.roomMode() != null ? claims.roomMode() : services.defaultMode();
     }
 
     private void relay(ClientMessage.Addressed message, long receivedNanos) {
@@ -337,6 +412,13 @@ public final class SignalingSession implements RoomMember {
         public void event(RoomEvent event) {
             if (state.get() == State.DETACHED || state.get() == State.ENDED) {
                 return; // a resume replays what a detached session missed
+            }
+            if (event instanceof RoomEvent.ParticipantUpdated updated && updated.participant().id().equals(participant.id())) {
+                participant = updated.participant(); // a new role, or muted: what this session may do follows
+            }
+            BroadcastMedia current = media;
+            if (current != null) {
+                current.onEvent(event);
             }
             Fanout.Encoded encoded = services.fanout().encode(event);
             services.metrics().messageOut(encoded.type);
@@ -523,6 +605,10 @@ public final class SignalingSession implements RoomMember {
     }
 
     private void releaseResources() {
+        BroadcastMedia current = media;
+        if (current != null) {
+            current.close();
+        }
         ClusterBus.Subscription subscription = events;
         if (subscription != null) {
             subscription.close();

@@ -346,7 +346,7 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.envName("auth.devKeyFile")).isEqualTo("BIFROST_AUTH_DEV_KEY_FILE");
 
         Map<String, String> values = Map.of("auth.hmacKeys", "app1=" + SECRET_A, "auth.publicKeys", "",
-                "ice.urls", "stun:stun.example.org:3478");
+                "ice.urls", "stun:stun.example.org:3478", "sfu.janus", "ws://10.0.0.5:8188,ws://10.0.0.6:8188");
         for (Map.Entry<String, String> key : ConfigLoader.describeDefaults().entrySet()) {
             String value = values.getOrDefault(key.getKey(), key.getValue());
             String env = ConfigLoader.envName(key.getKey());
@@ -357,6 +357,21 @@ class ConfigLoaderTest {
         }
         BifrostConfig port = ConfigLoader.load(null, Map.of(ConfigLoader.envName("server.port"), "7801"), Map.of());
         assertThat(port.server().port()).isEqualTo(7801);
+    }
+
+    @Test
+    void broadcastRoomsAndTheirJanusNodesAreConfigured() throws Exception {
+        BifrostConfig config = ConfigLoader.load(null, Map.of("BIFROST_SFU_JANUS", "ws://10.0.0.5:8188, ws://10.0.0.6:8188",
+                "BIFROST_SFU_API_SECRET", "s3cret", "BIFROST_ROOMS_DEFAULT_MODE", "broadcast"), Map.of());
+
+        assertThat(config.sfu().janus()).containsExactly("ws://10.0.0.5:8188", "ws://10.0.0.6:8188");
+        assertThat(config.sfu().apiSecret()).isEqualTo("s3cret");
+        assertThat(config.sfu().listenersPerNode()).isEqualTo(500);
+        assertThat(config.rooms().defaultMode()).isEqualTo("broadcast");
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_SFU_JANUS", "http://10.0.0.5:8088"), Map.of())))
+                .hasMessageContaining("sfu.janus").hasMessageContaining("ws://");
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_ROOMS_DEFAULT_MODE", "radio"), Map.of())))
+                .hasMessageContaining("rooms.defaultMode").hasMessageContaining("mesh or broadcast");
     }
 
     // ---------------------------------------------------------------- helpers
@@ -387,7 +402,7 @@ class ConfigLoaderTest {
         BifrostConfig.Auth a = d.auth();
         String devKeyFile = java.nio.file.Path.of(System.getProperty("user.home"), ".bifrost", "dev-key").toString();
         return new BifrostConfig(d.server(), new BifrostConfig.Auth(a.hmacKeys(), a.publicKeys(), a.jwksUrl(),
-                a.jwksCacheTtl(), a.audience(), a.clockSkew(), devKeyFile), d.rooms(), d.limits(), d.ice(), d.redis());
+                a.jwksCacheTtl(), a.audience(), a.clockSkew(), devKeyFile), d.rooms(), d.limits(), d.ice(), d.redis(), d.sfu());
     }
 
     @Test

@@ -33,9 +33,10 @@ class CodecVectorsTest {
     private static final String DEFAULT_VECTORS = "../docs/protocol/vectors";
 
     /** Every wire type of protocol v1, by direction; a type without a vector fails {@link #everyMessageTypeHasAVector}. */
-    private static final Set<String> CLIENT_TYPES = Set.of("offer", "answer", "candidate", "chat", "ping", "leave");
-    private static final Set<String> SERVER_TYPES = Set.of("joined", "participant-joined", "participant-left",
-            "offer", "answer", "candidate", "chat", "ack", "pong", "error", "disconnect");
+    private static final Set<String> CLIENT_TYPES = Set.of("offer", "answer", "candidate", "chat", "ping", "leave",
+            "raise-hand", "lower-hand", "promote", "demote", "mute", "unpublish");
+    private static final Set<String> SERVER_TYPES = Set.of("joined", "resumed", "participant-joined", "participant-left",
+            "participant-updated", "offer", "answer", "candidate", "chat", "ack", "pong", "error", "disconnect", "sfu-reset");
 
     /** A plain mapper to read vector files and compare JSON trees; independent of the codec under test. */
     private static final ObjectMapper JSON = new ObjectMapper();

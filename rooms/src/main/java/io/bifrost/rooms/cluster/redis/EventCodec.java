@@ -12,7 +12,7 @@ import java.io.UncheckedIOException;
 
 /**
  * Room events and participants as they are kept in Redis: JSON without {@code seq}, which the
- * stream entry id carries. The leave events written by scripts follow the same shape.
+ * stream entry id carries. The leave and update events written by scripts follow the same shape.
  */
 final class EventCodec {
     private final ObjectMapper json = new ObjectMapper();
@@ -23,6 +23,8 @@ final class EventCodec {
             node.put("t", "joined").set("p", participantNode(joined.participant()));
         } else if (event instanceof RoomEvent.ParticipantLeft left) {
             node.put("t", "left").put("id", left.participantId()).put("reason", left.reason().wireName());
+        } else if (event instanceof RoomEvent.ParticipantUpdated updated) {
+            node.put("t", "updated").put("change", updated.change()).set("p", participantNode(updated.participant()));
         } else {
             RoomEvent.ChatPosted chat = (RoomEvent.ChatPosted) event;
             node.put("t", "chat").put("from", chat.from()).put("text", chat.text()).put("ts", chat.timestamp());
@@ -38,6 +40,8 @@ final class EventCodec {
             case "left":
                 return new RoomEvent.ParticipantLeft(room, seq, node.path("id").asText(),
                         LeaveReason.fromWire(node.path("reason").asText()));
+            case "updated":
+                return new RoomEvent.ParticipantUpdated(room, seq, participant(node.path("p")), node.path("change").asText());
             case "chat":
                 return new RoomEvent.ChatPosted(room, seq, node.path("from").asText(), node.path("text").asText(),
                         node.path("ts").asLong());
@@ -59,14 +63,22 @@ final class EventCodec {
         return read(memberJson).path("joinSeq").asLong();
     }
 
+    String encode(Grants grants) {
+        return grantsNode(json.createObjectNode(), grants).toString();
+    }
+
     private ObjectNode participantNode(Participant p) {
         ObjectNode node = json.createObjectNode()
                 .put("id", p.id()).put("identity", p.identity()).put("name", p.name())
-                .put("role", p.role().wireName()).put("metadata", p.metadata());
-        Grants g = p.grants();
-        node.putObject("grants").put("canPublish", g.canPublish()).put("canSubscribe", g.canSubscribe())
-                .put("canPublishData", g.canPublishData()).put("roomAdmin", g.roomAdmin()).put("hidden", g.hidden());
+                .put("role", p.role().wireName()).put("metadata", p.metadata())
+                .put("handRaised", p.handRaised()).put("muted", p.muted()).put("publishing", p.publishing());
+        grantsNode(node.putObject("grants"), p.grants());
         return node;
+    }
+
+    private static ObjectNode grantsNode(ObjectNode node, Grants g) {
+        return node.put("canPublish", g.canPublish()).put("canSubscribe", g.canSubscribe())
+                .put("canPublishData", g.canPublishData()).put("roomAdmin", g.roomAdmin()).put("hidden", g.hidden());
     }
 
     private static Participant participant(JsonNode node) {
@@ -75,7 +87,8 @@ final class EventCodec {
                 Role.fromWire(node.path("role").asText()),
                 new Grants(g.path("canPublish").asBoolean(), g.path("canSubscribe").asBoolean(),
                         g.path("canPublishData").asBoolean(), g.path("roomAdmin").asBoolean(), g.path("hidden").asBoolean()),
-                node.path("metadata").asText());
+                node.path("metadata").asText(), node.path("handRaised").asBoolean(), node.path("muted").asBoolean(),
+                node.path("publishing").asBoolean());
     }
 
     private JsonNode read(String text) {

@@ -40,9 +40,14 @@ final class Keys {
         return room(room, "events");
     }
 
+    /** String: the room's mode ({@code mesh} or {@code broadcast}), set by the join that creates the room. */
+    static String mode(String room) {
+        return room(room, "mode");
+    }
+
     /** The keys the room scripts take, in this order. */
     static String[] roomKeys(String room) {
-        return new String[] {members(room), where(room), sessions(room), nodes(room), seq(room), events(room)};
+        return new String[] {members(room), where(room), sessions(room), nodes(room), seq(room), events(room), mode(room)};
     }
 
     /**

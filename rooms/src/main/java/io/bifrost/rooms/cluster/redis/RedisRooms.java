@@ -3,7 +3,9 @@ package io.bifrost.rooms.cluster.redis;
 import io.bifrost.rooms.cluster.RoomFeed;
 import io.bifrost.rooms.cluster.Signal;
 import io.bifrost.rooms.room.LeaveReason;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.rooms.room.Participant;
+import io.bifrost.rooms.room.ParticipantChange;
 import io.bifrost.rooms.room.Room;
 import io.bifrost.rooms.room.RoomEvent;
 import io.bifrost.rooms.room.RoomException;
@@ -53,14 +55,14 @@ public final class RedisRooms implements Rooms {
     }
 
     @Override
-    public void join(String room, Participant participant, String sessionId, RoomMember member) {
+    public void join(String room, Participant participant, String sessionId, RoomMode mode, RoomMember member) {
         RoomFeed feed = bus.hold(room); // events that overtake the join's answer wait in the feed
         bus.redis().sadd(Keys.nodeRooms(bus.nodeId()), room);
         String hidden = participant.hidden() ? "1" : "0";
         String joinedJson = codec.encode(new RoomEvent.ParticipantJoined(room, 0, participant));
         whenDone(RoomScripts.JOIN.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
                 participant.id(), sessionId, bus.nodeId(), codec.encode(participant), Integer.toString(capacity), hidden,
-                joinedJson, Long.toString(bus.streamCap())), (result, failure) -> {
+                joinedJson, Long.toString(bus.streamCap()), mode.wireName()), (result, failure) -> {
             try {
                 if (failure != null) {
                     log.error("{}: joining {} failed in Redis", room, participant.id(), failure);
@@ -77,7 +79,8 @@ public final class RedisRooms implements Rooms {
                 if (!participant.hidden()) {
                     bus.fanOut(new RoomEvent.ParticipantJoined(room, seq, participant), joinedJson, (List<?>) result.get(1));
                 }
-                member.joined(new RedisRoom(room), participant, visible(result.get(2)), seq);
+                member.joined(new RedisRoom(room, RoomMode.fromWire((String) result.get(3))), participant,
+                        visible(result.get(2)), seq);
             } catch (RuntimeException e) {
                 log.error("{}: handling the join of {} failed", room, participant.id(), e);
             } finally {
@@ -105,7 +108,9 @@ public final class RedisRooms implements Rooms {
                     // A node new to the room starts its feed where the room stands, so that the
                     // events the client missed are read back from the room's stream.
                     feed.startAt((Long) result.get(3));
-                    member.resumed(new RedisRoom(room), self);
+                    List<Participant> others = visible(result.get(5));
+                    others.removeIf(p -> p.id().equals(self.id()));
+                    member.resumed(new RedisRoom(room, RoomMode.fromWire((String) result.get(4))), self, others);
                     if (!oldNode.equals(bus.nodeId())) {
                         // The old node still holds the session: tell it to let go and pass on what it kept.
                         bus.send(oldNode, new Signal(room, self.id(), self.id(), Signal.Kind.HANDOVER, sessionId), 0);
@@ -208,17 +213,39 @@ public final class RedisRooms implements Rooms {
         return visible;
     }
 
+    /** The UPDATE script's value argument: the new role, or '1'/'0' for a flag. */
+    private static String scriptValue(ParticipantChange change) {
+        boolean on;
+        if (change instanceof ParticipantChange.RoleChanged role) {
+            return role.role().wireName();
+        } else if (change instanceof ParticipantChange.HandRaised hand) {
+            on = hand.raised();
+        } else if (change instanceof ParticipantChange.Muted muted) {
+            on = muted.muted();
+        } else {
+            on = ((ParticipantChange.Publishing) change).publishing();
+        }
+        return on ? "1" : "0";
+    }
+
     /** One room as a session on this node uses it. */
     private final class RedisRoom implements Room {
         private final String name;
+        private final RoomMode mode;
 
-        RedisRoom(String name) {
+        RedisRoom(String name, RoomMode mode) {
             this.name = name;
+            this.mode = mode;
         }
 
         @Override
         public String name() {
             return name;
+        }
+
+        @Override
+        public RoomMode mode() {
+            return mode;
         }
 
         @Override
@@ -237,11 +264,7 @@ public final class RedisRooms implements Rooms {
 
         @Override
         public void chat(String from, String text, long timestamp, LongConsumer posted, Consumer<RoomException> refused) {
-            Participant sender = localParticipant(name, from);
-            if (sender == null || !sender.mayChat()) {
-                refused.accept(forbidden(from, "post chat messages"));
-                return;
-            }
+            // The script checks the sender's grants: a role changed on another node is already there.
             String json = codec.encode(new RoomEvent.ChatPosted(name, 0, from, text, timestamp));
             whenDone(RoomScripts.APPEND.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(name),
                     from, json, Long.toString(bus.streamCap())), (result, failure) -> {
@@ -257,6 +280,36 @@ public final class RedisRooms implements Rooms {
                 }
                 bus.fanOut(new RoomEvent.ChatPosted(name, seq, from, text, timestamp), json, (List<?>) result.get(1));
                 posted.accept(seq);
+            });
+        }
+
+        @Override
+        public void update(String by, String target, ParticipantChange change, LongConsumer applied,
+                           Consumer<RoomException> refused) {
+            String grants = change instanceof ParticipantChange.RoleChanged role ? codec.encode(role.role().defaultGrants()) : "";
+            whenDone(RoomScripts.UPDATE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(name),
+                    by, target, change.wireName(), scriptValue(change), grants, Long.toString(bus.streamCap())), (result, failure) -> {
+                if (failure != null) {
+                    log.error("{}: changing the {} of {} failed in Redis", name, change.wireName(), target, failure);
+                    refused.accept(new RoomException(RoomException.Kind.INTERNAL, "the change could not be made; try again"));
+                    return;
+                }
+                switch ((String) result.get(0)) {
+                    case "ok" -> {
+                        long seq = (Long) result.get(1);
+                        Participant after = codec.participant((String) result.get(2));
+                        if (localParticipant(name, target) != null) {
+                            remember(name, after);
+                        }
+                        RoomEvent.ParticipantUpdated event = new RoomEvent.ParticipantUpdated(name, seq, after, change.wireName());
+                        bus.fanOut(event, codec.encode(event), (List<?>) result.get(3));
+                        applied.accept(seq);
+                    }
+                    case "same", "hidden" -> applied.accept(-1);
+                    case "not-found" -> refused.accept(new RoomException(RoomException.Kind.NOT_FOUND,
+                            "no participant " + result.get(1) + " in room " + name));
+                    default -> refused.accept(forbiddenChange(change, by, target, (String) result.get(1)));
+                }
             });
         }
 
@@ -286,6 +339,17 @@ public final class RedisRooms implements Rooms {
         @Override
         public void handedOver(String participantId) {
             forget(name, participantId);
+        }
+
+        private RoomException forbiddenChange(ParticipantChange change, String by, String target, String why) {
+            String message = switch (why) {
+                case "publish" -> "participant " + target + " may not publish in room " + name;
+                case "self" -> "participant " + by + " may not change the " + change.wireName() + " of " + target
+                        + " in room " + name;
+                default -> "participant " + by + " may not change the " + change.wireName() + " of "
+                        + (by.equals(target) ? "itself" : target) + " in room " + name + "; only a room admin may";
+            };
+            return new RoomException(RoomException.Kind.FORBIDDEN, message);
         }
 
         private RoomException forbidden(String participantId, String action) {

@@ -3,7 +3,7 @@ package io.bifrost.rooms.cluster.redis;
 /**
  * The Lua scripts that change a room. Each runs atomically on the room's keys (one hash tag, so
  * one cluster slot), so a room's {@code seq} and membership change together. Room scripts take
- * {@link Keys#roomKeys} as KEYS: members, where, sessions, nodes, seq, events.
+ * {@link Keys#roomKeys} as KEYS: members, where, sessions, nodes, seq, events, mode.
  */
 final class RoomScripts {
     private RoomScripts() {}
@@ -34,10 +34,12 @@ final class RoomScripts {
 
     /**
      * ARGV: participant id, session id, node, participant JSON, capacity, hidden (1/0), joined
-     * event JSON, stream cap. Returns {-1} when full, else {seq, nodes, other members' JSON}.
+     * event JSON, stream cap, mode if the room is new. Returns {-1} when full, else {seq, nodes,
+     * other members' JSON, the room's mode}.
      */
     static final Script JOIN = new Script("""
             if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return {-1} end
+            if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SET', KEYS[7], ARGV[9]) end
             local others = redis.call('HVALS', KEYS[1])
             local seq
             if ARGV[6] == '1' then
@@ -50,7 +52,7 @@ final class RoomScripts {
             redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. ' ' .. ARGV[2])
             redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
             redis.call('HINCRBY', KEYS[4], ARGV[3], 1)
-            return {seq, redis.call('HKEYS', KEYS[4]), others}
+            return {seq, redis.call('HKEYS', KEYS[4]), others, redis.call('GET', KEYS[7])}
             """);
 
     /** ARGV: participant id, reason, stream cap. Returns {} when not a member, else {seq (-1 if hidden), nodes}. */
@@ -81,9 +83,15 @@ final class RoomScripts {
             return result
             """);
 
-    /** ARGV: sender, event JSON, stream cap. Returns {-1} when the sender is no member, else {seq, nodes}. */
+    /**
+     * Posts a chat message. ARGV: sender, event JSON, stream cap. Returns {-1} when the sender is
+     * no member or may not chat (see {@code Participant.mayChat}), else {seq, nodes}.
+     */
     static final Script APPEND = new Script("""
-            if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {-1} end
+            local sender = redis.call('HGET', KEYS[1], ARGV[1])
+            if not sender then return {-1} end
+            local grants = cjson.decode(sender).grants
+            if not grants.canPublishData or grants.hidden then return {-1} end
             local seq = redis.call('INCR', KEYS[5])
             redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'e', ARGV[2])
             return {seq, redis.call('HKEYS', KEYS[4])}
@@ -103,7 +111,7 @@ final class RoomScripts {
     /**
      * Moves a session to the node resuming it. ARGV: session id, identity, node. Returns {} when
      * the session is unknown or not the identity's, else {participant id, participant JSON, old node,
-     * the room's seq}.
+     * the room's seq, the room's mode, every member's JSON}.
      */
     static final Script RESUME = new Script("""
             local pid = redis.call('HGET', KEYS[3], ARGV[1])
@@ -117,8 +125,61 @@ final class RoomScripts {
               if redis.call('HINCRBY', KEYS[4], old, -1) <= 0 then redis.call('HDEL', KEYS[4], old) end
               redis.call('HINCRBY', KEYS[4], ARGV[3], 1)
             end
-            return {pid, p, old, tonumber(redis.call('GET', KEYS[5]) or '0')}
+            return {pid, p, old, tonumber(redis.call('GET', KEYS[5]) or '0'), redis.call('GET', KEYS[7]),
+                    redis.call('HVALS', KEYS[1])}
             """);
 
-    static final Script[] ALL = {JOIN, LEAVE, REAP, APPEND, ROUTE, RESUME};
+    /**
+     * Changes a participant's state, as {@code ParticipantChange} does in a room held in memory.
+     * ARGV: by, target, change (hand, role, mute, publishing), value ('1'/'0', or the role), the
+     * role's grants as JSON, stream cap. Returns {'not-found', id}, {'forbidden', why},
+     * {'same'}, {'hidden'} or {'ok', seq, participant JSON, nodes}.
+     */
+    static final Script UPDATE = new Script("""
+            local byJson = redis.call('HGET', KEYS[1], ARGV[1])
+            if not byJson then return {'not-found', ARGV[1]} end
+            local json = redis.call('HGET', KEYS[1], ARGV[2])
+            if not json then return {'not-found', ARGV[2]} end
+            local by = cjson.decode(byJson)
+            local p = cjson.decode(json)
+            local change = ARGV[3]
+            local on = ARGV[4] == '1'
+            if change == 'hand' or change == 'publishing' then
+              if ARGV[1] ~= ARGV[2] then return {'forbidden', 'self'} end
+              if change == 'publishing' and on and not p.grants.canPublish then return {'forbidden', 'publish'} end
+            elseif not by.grants.roomAdmin then
+              return {'forbidden', 'admin'}
+            end
+            local before = {p.role, p.handRaised == true, p.muted == true, p.publishing == true,
+                            p.grants.canPublish, p.grants.canSubscribe, p.grants.canPublishData, p.grants.roomAdmin}
+            if change == 'hand' then
+              p.handRaised = on
+            elseif change == 'publishing' then
+              p.publishing = on
+            elseif change == 'mute' then
+              p.muted = on
+            else
+              local grants = cjson.decode(ARGV[5])
+              grants.hidden = p.grants.hidden
+              p.role = ARGV[4]
+              p.grants = grants
+              p.handRaised = false
+              p.muted = grants.canPublish and p.muted == true
+              p.publishing = grants.canPublish and p.publishing == true
+            end
+            local after = {p.role, p.handRaised == true, p.muted == true, p.publishing == true,
+                           p.grants.canPublish, p.grants.canSubscribe, p.grants.canPublishData, p.grants.roomAdmin}
+            local same = true
+            for i = 1, #before do if before[i] ~= after[i] then same = false end end
+            if same then return {'same'} end
+            json = cjson.encode(p)
+            redis.call('HSET', KEYS[1], ARGV[2], json)
+            if p.grants.hidden then return {'hidden'} end
+            local seq = redis.call('INCR', KEYS[5])
+            redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'e',
+                '{"t":"updated","change":"' .. change .. '","p":' .. json .. '}')
+            return {'ok', seq, json, redis.call('HKEYS', KEYS[4])}
+            """);
+
+    static final Script[] ALL = {JOIN, LEAVE, REAP, APPEND, ROUTE, RESUME, UPDATE};
 }
