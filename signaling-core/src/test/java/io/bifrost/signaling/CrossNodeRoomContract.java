@@ -3,6 +3,8 @@ package io.bifrost.signaling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bifrost.auth.Role;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
 import java.util.ArrayList;
@@ -21,6 +23,41 @@ abstract class CrossNodeRoomContract {
 
     /** Three nodes sharing one Redis. */
     abstract List<TestNode> nodes();
+
+    @Test
+    void aHostOnOneNodePromotesAndMutesAListenerOnAnotherAndTheRoomKeepsTheNewState() throws Exception {
+        String room = "radio-" + System.nanoTime();
+        List<TestNode> nodes = nodes();
+        try (WsClient host = nodes.get(0).join(room, "host", Role.HOST, RoomMode.BROADCAST);
+             WsClient ann = nodes.get(1).join(room, "ann", Role.LISTENER, RoomMode.MESH)) {
+            assertThat(ann.joined().path("mode").asText()).isEqualTo("broadcast");
+            ann.send(Map.of("type", "raise-hand", "id", "h1"));
+            assertThat(host.expect("participant-updated").path("participant").path("handRaised").asBoolean()).isTrue();
+
+            host.send(Map.of("type", "promote", "id", "p1", "participantId", ann.id()));
+            long seq = host.expect("ack").path("seq").asLong();
+            ann.expect("participant-updated"); // its own hand
+            JsonNode promoted = ann.expect("participant-updated");
+            assertThat(promoted.path("seq").asLong()).isEqualTo(seq);
+            assertThat(promoted.path("participant").path("role").asText()).isEqualTo("speaker");
+            assertThat(promoted.path("participant").path("handRaised").asBoolean()).isFalse();
+
+            // A newcomer on the third node is told the state the room holds now.
+            try (WsClient carol = nodes.get(2).join(room, "carol", Role.LISTENER)) {
+                JsonNode annSeen = carol.joined().path("participants").get(1);
+                assertThat(annSeen.path("identity").asText()).isEqualTo("ann");
+                assertThat(annSeen.path("role").asText()).isEqualTo("speaker");
+                carol.send(Map.of("type", "mute", "id", "m1", "participantId", ann.id()));
+                assertThat(carol.expect("error").path("code").asText()).isEqualTo("forbidden");
+            }
+            host.send(Map.of("type", "mute", "id", "m2", "participantId", ann.id()));
+            host.expect("ack");
+            JsonNode muted = ann.expect("participant-updated");
+            assertThat(muted.path("change").asText()).isEqualTo("mute");
+            assertThat(muted.path("participant").path("muted").asBoolean()).isTrue();
+            assertThat(muted.path("participant").path("role").asText()).isEqualTo("speaker");
+        }
+    }
 
     @Test
     void participantsOnThreeNodesSeeEachOtherRelayAndChatInOneOrder() throws Exception {

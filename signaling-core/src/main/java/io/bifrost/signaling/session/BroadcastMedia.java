@@ -76,13 +76,13 @@ final class BroadcastMedia {
     // ------------------------------------------------------------------ client requests
 
     void publish(ClientMessage.Offer offer, Participant current) {
-        if (sfu == null) {
-            client.fail(offer.id(), ErrorCode.SFU_UNAVAILABLE, "this server has no SFU for broadcast rooms");
-            return;
-        }
         if (!current.grants().canPublish()) {
             client.fail(offer.id(), ErrorCode.FORBIDDEN, "listeners may not publish in room " + room.name()
                     + "; raise your hand and a host may promote you");
+            return;
+        }
+        if (sfu == null) {
+            client.fail(offer.id(), ErrorCode.SFU_UNAVAILABLE, "this server has no SFU for broadcast rooms");
             return;
         }
         sfu.open(room.name())

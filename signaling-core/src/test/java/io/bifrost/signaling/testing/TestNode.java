@@ -1,6 +1,7 @@
 package io.bifrost.signaling.testing;
 
 import io.bifrost.auth.Role;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
 import io.bifrost.signaling.Bifrost;
@@ -72,6 +73,11 @@ public final class TestNode implements AutoCloseable {
         return issuer.issue(TokenRequest.builder(room, identity).role(role).build());
     }
 
+    /** A token that creates {@code room} in {@code mode} if the room does not exist yet. */
+    public String token(String room, String identity, Role role, RoomMode mode) {
+        return issuer.issue(TokenRequest.builder(room, identity).role(role).roomMode(mode).build());
+    }
+
     public URI rtc(String token) {
         return URI.create("ws://127.0.0.1:" + port() + "/rtc?access_token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
     }
@@ -92,7 +98,16 @@ public final class TestNode implements AutoCloseable {
     }
 
     public WsClient join(String room, String identity, Role role) throws Exception {
-        WsClient client = WsClient.connect(rtc(token(room, identity, role)));
+        return join(token(room, identity, role));
+    }
+
+    /** Joins (creating the room in {@code mode} if it is new) and returns once {@code joined} arrived. */
+    public WsClient join(String room, String identity, Role role, RoomMode mode) throws Exception {
+        return join(token(room, identity, role, mode));
+    }
+
+    private WsClient join(String token) throws Exception {
+        WsClient client = WsClient.connect(rtc(token));
         client.awaitJoined();
         return client;
     }
