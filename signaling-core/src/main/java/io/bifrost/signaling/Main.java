@@ -2,6 +2,7 @@ package io.bifrost.signaling;
 
 import io.bifrost.auth.DevKey;
 import io.bifrost.auth.Role;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
 import io.bifrost.signaling.config.BifrostConfig;
@@ -34,7 +35,7 @@ public final class Main {
             "      Runs one node. With no signing key configured it uses a development key",
             "      (kept in ~/.bifrost/dev-key), prints a token and serves a demo page.",
             "  bifrost token --room ROOM --identity ID [--name NAME] [--role host|speaker|listener]",
-            "                [--ttl 1h] [--metadata TEXT] [--key-id KID] [--config FILE]",
+            "                [--mode mesh|broadcast] [--ttl 1h] [--metadata TEXT] [--key-id KID] [--config FILE]",
             "      Prints a join token signed with the configured key (or the development key).",
             "  bifrost config",
             "      Prints every configuration key with its default and environment variable.",
@@ -130,13 +131,15 @@ public final class Main {
     }
 
     static String token(Map<String, String> options, Map<String, String> env) throws ConfigException, UsageException {
-        allow(options, "room", "identity", "name", "role", "ttl", "metadata", "key-id", "config");
+        allow(options, "room", "identity", "name", "role", "mode", "ttl", "metadata", "key-id", "config");
         String room = required(options, "room");
         String identity = required(options, "identity");
         Role role;
+        RoomMode mode;
         Duration ttl;
         try {
             role = Role.fromWire(options.getOrDefault("role", "speaker"));
+            mode = options.containsKey("mode") ? RoomMode.fromWire(options.get("mode")) : null;
             ttl = Durations.parse(options.getOrDefault("ttl", "1h"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
@@ -147,7 +150,7 @@ public final class Main {
         BifrostConfig config = ConfigLoader.load(configFile(options, env), env, Map.of());
         TokenIssuer issuer = signingIssuer(config, options.get("key-id"));
         return issuer.issue(TokenRequest.builder(room, identity).name(options.get("name")).role(role)
-                .metadata(options.get("metadata")).ttl(ttl).build());
+                .metadata(options.get("metadata")).roomMode(mode).ttl(ttl).build());
     }
 
     private static TokenIssuer signingIssuer(BifrostConfig config, String keyId) throws ConfigException {

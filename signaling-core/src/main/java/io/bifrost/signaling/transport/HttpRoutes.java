@@ -2,6 +2,7 @@ package io.bifrost.signaling.transport;
 
 import io.bifrost.auth.JoinClaims;
 import io.bifrost.auth.Role;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
 import io.bifrost.signaling.metrics.BifrostMetrics;
@@ -112,16 +113,19 @@ final class HttpRoutes extends Handler.Wrapper {
                     "room and identity are required, 1 to " + MAX_NAME_LENGTH + " characters");
             return;
         }
+        String modeName = query.getValue("mode");
         Role role;
+        RoomMode mode;
         try {
             role = roleName == null ? Role.SPEAKER : Role.fromWire(roleName);
+            mode = modeName == null ? null : RoomMode.fromWire(modeName);
         } catch (IllegalArgumentException e) {
             writeError(response, callback, 400, "bad-request", "bad-request", e.getMessage());
             return;
         }
         String name = query.getValue("name");
         String token = devIssuer.issue(TokenRequest.builder(room, identity)
-                .name(validName(name) ? name : identity).role(role).ttl(DEV_TOKEN_TTL).build());
+                .name(validName(name) ? name : identity).role(role).roomMode(mode).ttl(DEV_TOKEN_TTL).build());
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         write(response, callback, 200, JSON, json(g -> g.writeStringField("token", token)));
     }
