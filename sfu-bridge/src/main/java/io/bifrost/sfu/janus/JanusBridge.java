@@ -122,12 +122,15 @@ public final class JanusBridge implements SfuBridge {
         return alive;
     }
 
-    /** Connects to every node and waits (up to the request timeout) for them to be up; nodes still down are retried in the background. */
+    /**
+     * Connects to every node and waits (up to the request timeout) until each is up or has failed
+     * once; nodes that are down are retried in the background.
+     */
     @Override
     public void onStart() {
         executor.execute(() -> nodes.values().forEach(JanusConnection::start));
         long deadline = System.nanoTime() + config.requestTimeout().plus(START_WAIT_FLOOR).toNanos();
-        while (alive.size() < nodes.size() && System.nanoTime() < deadline) {
+        while (!nodes.values().stream().allMatch(JanusConnection::tried) && System.nanoTime() < deadline) {
             sleep(Duration.ofMillis(20));
         }
         if (alive.isEmpty()) {
@@ -386,8 +389,11 @@ public final class JanusBridge implements SfuBridge {
         if (s.node == null || !s.node.isUp()) {
             unplace(s);
             URI target = placement.subscriberNode(b.room, this::isUp, n -> load.getOrDefault(n, 0), config.listenersPerNode())
-                    .orElseThrow(() -> new SfuException(Reason.UNAVAILABLE, "no Janus node can take " + s.id + " in "
-                            + b.room + ": alive " + alive + ", at most " + config.listenersPerNode() + " subscribers each"));
+                    .orElseThrow(() -> noNode(s.id + " in " + b.room));
+            if (load.getOrDefault(target, 0) >= config.listenersPerNode()) {
+                LOG.warn("{}: every alive Janus node has {} subscribers or more; {} goes to the least loaded, {}",
+                        b.room, config.listenersPerNode(), s.id, target);
+            }
             s.node = nodes.get(target);
             load.merge(target, 1, Integer::sum);
         }

@@ -75,6 +75,8 @@ final class JanusConnection {
     private String lastFailure = "not connected yet";
     /** Whether Janus refused our api secret the last time: a configuration error, not an outage. */
     private boolean refusedSecret;
+    /** Whether the first connection attempt has ended, either way; read by {@code onStart}'s thread. */
+    private volatile boolean tried;
     private Duration backoff;
     private final ArrayList<ScheduledFuture<?>> timers = new ArrayList<>();
 
@@ -93,6 +95,10 @@ final class JanusConnection {
 
     boolean isUp() {
         return up;
+    }
+
+    boolean tried() {
+        return tried;
     }
 
     String lastFailure() {
@@ -266,12 +272,14 @@ final class JanusConnection {
                         if (refusedSecret) {
                             LOG.error("{}: Janus refused the api secret: {}", uri, cause.getMessage());
                         }
-                        disconnect("cannot create a session: " + cause.getMessage(), true);
+                        disconnect("cannot create a session: " + (cause instanceof JanusException janus
+                                ? "Janus error " + janus.code() + " (" + janus.getMessage() + ")" : cause.toString()), true);
                         return;
                     }
                     adminHandle = handle;
                     lastFailure = null;
                     refusedSecret = false;
+                    tried = true;
                     backoff = config.reconnectBackoffInitial();
                     startTimers(myEpoch);
                     LOG.info("{}: connected, session {}", uri, sessionId);
@@ -330,6 +338,7 @@ final class JanusConnection {
     }
 
     private void retryLater(String reason) {
+        tried = true;
         if (stopped) {
             return;
         }

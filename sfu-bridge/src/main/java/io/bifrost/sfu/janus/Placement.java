@@ -35,10 +35,13 @@ final class Placement {
 
     /**
      * Where a new subscriber goes: the first alive node in the room's order (the origin first) that
-     * has fewer than {@code cap} subscribers.
+     * has fewer than {@code cap} subscribers. When every alive node is full, the least loaded one:
+     * a node over its cap serves worse, but a refused listener is not served at all.
      */
     Optional<URI> subscriberNode(String room, Predicate<URI> alive, ToIntFunction<URI> load, int cap) {
-        return order(room).stream().filter(alive).filter(n -> load.applyAsInt(n) < cap).findFirst();
+        List<URI> candidates = order(room).stream().filter(alive).toList();
+        return candidates.stream().filter(n -> load.applyAsInt(n) < cap).findFirst()
+                .or(() -> candidates.stream().min(Comparator.comparingInt(load)));
     }
 
     /** The first 8 bytes of SHA-256(room, node): stable across JVMs and releases, unlike String.hashCode. */

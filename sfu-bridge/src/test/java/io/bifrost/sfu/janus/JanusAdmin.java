@@ -66,18 +66,7 @@ final class JanusAdmin implements AutoCloseable {
         body.putArray("streams").addObject().put("type", "audio").put("mindex", 0).put("mid", "0").put("codec", "opus");
         request(body);
         // Janus answers before the publisher's thread has put it in the room
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!participants(room).contains(id)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("remote publisher " + id + " never appeared in " + room);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Eventually.await(() -> participants(room).contains(id), WAIT, "remote publisher " + id + " appears in " + room);
     }
 
     boolean roomExists(String room) {

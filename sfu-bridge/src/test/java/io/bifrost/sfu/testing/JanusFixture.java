@@ -66,14 +66,16 @@ public final class JanusFixture implements AutoCloseable {
     private final NetnsFixture ns; // null on loopback
     private final String address;
     private final int wsPort;
-    private final String apiSecret = "secret-" + UUID.randomUUID();
-    private final String adminKey = "admin-" + UUID.randomUUID();
+    private final String apiSecret;
+    private final String adminKey;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread cleanup;
     private Process process; // guarded by this
 
-    private JanusFixture(Path janus, NetnsFixture ns, String address, int wsPort) {
+    private JanusFixture(Path janus, NetnsFixture ns, String address, int wsPort, String apiSecret, String adminKey) {
         this.janus = janus;
+        this.apiSecret = apiSecret;
+        this.adminKey = adminKey;
         this.ns = ns;
         this.address = address;
         this.wsPort = wsPort;
@@ -86,19 +88,34 @@ public final class JanusFixture implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(cleanup);
     }
 
-    /** Janus on 127.0.0.1, for tests of its API; no usable ICE candidates. */
+    /** Janus on 127.0.0.1, for tests of its API; no usable ICE candidates. Secrets of its own. */
     public static JanusFixture start() {
-        return launch(null, LOOPBACK);
+        return start(newSecret("secret"), newSecret("admin"));
     }
 
-    /** Janus inside the namespace, on its address: its ICE candidates are reachable from the host. */
+    /** As {@link #start()}, with these secrets: several nodes behind one bridge share theirs. */
+    public static JanusFixture start(String apiSecret, String adminKey) {
+        return launch(null, LOOPBACK, apiSecret, adminKey);
+    }
+
+    /** Janus inside the namespace, on its address: its ICE candidates are reachable from the host. Secrets of its own. */
     public static JanusFixture startIn(NetnsFixture ns) {
-        return launch(ns, ns.nsAddress());
+        return startIn(ns, newSecret("secret"), newSecret("admin"));
     }
 
-    private static JanusFixture launch(NetnsFixture ns, String address) {
+    /** As {@link #startIn(NetnsFixture)}, with these secrets: several nodes behind one bridge share theirs. */
+    public static JanusFixture startIn(NetnsFixture ns, String apiSecret, String adminKey) {
+        return launch(ns, ns.nsAddress(), apiSecret, adminKey);
+    }
+
+    /** A random secret for {@link #start(String, String)} and {@link #startIn(NetnsFixture, String, String)}. */
+    public static String newSecret(String prefix) {
+        return prefix + "-" + UUID.randomUUID();
+    }
+
+    private static JanusFixture launch(NetnsFixture ns, String address, String apiSecret, String adminKey) {
         Path binary = Commands.binary("janus", INSTALL_HINT);
-        JanusFixture fixture = new JanusFixture(binary, ns, address, freePort());
+        JanusFixture fixture = new JanusFixture(binary, ns, address, freePort(), apiSecret, adminKey);
         try {
             fixture.writeConfig();
             fixture.run();
@@ -141,9 +158,29 @@ public final class JanusFixture implements AutoCloseable {
     public synchronized void kill() {
         if (process != null) {
             process.destroyForcibly();
-            waitFor(process);
+            Commands.stop(process, STOP_TIMEOUT);
             process = null;
         }
+    }
+
+    /**
+     * SIGSTOP: Janus hangs with its connections open, as a stalled VM would; nothing tells its
+     * clients, so only their own timeouts notice. {@link #thaw()} lets it carry on.
+     */
+    public synchronized void freeze() {
+        signal("STOP");
+    }
+
+    public synchronized void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String signal) {
+        if (process == null) {
+            throw new IllegalStateException("Janus at " + wsUri() + " is not running");
+        }
+        // Java offers only TERM and KILL; STOP and CONT come from kill(1)
+        Commands.run(List.of("kill", "-" + signal, Long.toString(process.pid())), STOP_TIMEOUT);
     }
 
     /** Kills Janus and starts it again on the same port: every session, handle and room is gone. */
@@ -158,11 +195,7 @@ public final class JanusFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or about to
-        }
+        Commands.removeShutdownHook(cleanup);
         stopProcess();
         Commands.deleteRecursively(dir);
     }
@@ -173,21 +206,10 @@ public final class JanusFixture implements AutoCloseable {
         }
         synchronized (this) {
             if (process != null) {
-                process.destroy();
-                waitFor(process);
+                Commands.runQuietly(List.of("kill", "-CONT", Long.toString(process.pid())), STOP_TIMEOUT);
+                Commands.stop(process, STOP_TIMEOUT);
                 process = null;
             }
-        }
-    }
-
-    private static void waitFor(Process process) {
-        try {
-            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -143,11 +142,7 @@ public final class NetnsFixture implements AutoCloseable {
     /** Kills what runs inside, deletes the namespace and the host's end of the link; idempotent. */
     @Override
     public void close() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or about to
-        }
+        Commands.removeShutdownHook(cleanup);
         remove();
     }
 
@@ -159,19 +154,7 @@ public final class NetnsFixture implements AutoCloseable {
         synchronized (this) {
             started = List.copyOf(processes);
         }
-        for (Process process : started) {
-            process.destroy();
-        }
-        for (Process process : started) {
-            try {
-                if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
+        started.forEach(process -> Commands.stop(process, STOP_TIMEOUT));
         // anything else still inside (started by hand through execPrefix) goes too
         String pids = Commands.runQuietly(List.of("ip", "netns", "pids", name), IP_TIMEOUT);
         for (String pid : pids.split("\\s+")) {
