@@ -23,13 +23,18 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** A headless Chromium with a fresh profile; `close()` also removes the profile. */
-export async function launch() {
+/**
+ * A headless Chromium with a fresh profile; `close()` also removes the profile.
+ *
+ * @param extraArgs more Chromium flags, e.g. to treat a test server's plain-http origin as
+ *     secure so that pages may open the (fake) microphone
+ */
+export async function launch(extraArgs = []) {
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'bifrost-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: { width: 1100, height: 860 },
     timeout: 30_000,
   });

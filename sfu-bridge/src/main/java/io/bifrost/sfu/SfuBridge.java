@@ -46,7 +46,9 @@ public interface SfuBridge {
      * subscription or changing an existing one. A subscription to no publisher is kept, so that
      * it can grow later.
      *
-     * @param publishers participant ids of the publishers to receive; the subscriber itself is never included
+     * @param publishers participant ids of the publishers to receive; the subscriber itself is never included.
+     *     Publishers whose media does not flow yet are left out: subscribe again once they are
+     *     announced as flowing ({@link SfuEvent.MediaChanged} on their publisher)
      * @param events hears about this subscription until it is removed
      * @return the SFU's SDP offer, which the client answers with {@link #answer}; empty when the
      *     subscription already had exactly these publishers

@@ -4,7 +4,7 @@ package io.bifrost.sfu;
 public final class SfuException extends RuntimeException {
 
     public enum Reason {
-        /** No SFU node answers, or none has room for more. */
+        /** No SFU node answers. (A full node is no refusal: the least loaded one takes more.) */
         UNAVAILABLE,
         /** The broadcast, publisher or subscription is not there. */
         NOT_FOUND,

@@ -14,6 +14,8 @@ import io.bifrost.rooms.room.Ids;
 import io.bifrost.rooms.room.LocalRooms;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.sfu.SfuBridge;
+import io.bifrost.sfu.janus.JanusBridge;
+import io.bifrost.sfu.janus.JanusConfig;
 import io.bifrost.signaling.config.BifrostConfig;
 import io.bifrost.signaling.config.ConfigException;
 import io.bifrost.signaling.metrics.BifrostMetrics;
@@ -216,7 +218,16 @@ public final class Bifrost implements AutoCloseable {
             log.info("No SFU configured: broadcast rooms answer sfu-unavailable when media is asked for");
             return null;
         }
-        return null;
+        List<URI> nodes = sfu.janus().stream().map(URI::create).toList();
+        log.info("Broadcast rooms use {} Janus node(s): {}", nodes.size(), nodes);
+        return JanusBridge.create(JanusConfig.of(nodes)
+                .withSecrets(emptyToNull(sfu.apiSecret()), emptyToNull(sfu.adminKey()))
+                .withListenersPerNode(sfu.listenersPerNode())
+                .withLiveness(sfu.pingInterval(), sfu.pingTimeout()));
+    }
+
+    private static String emptyToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
     }
 
     private Sessions sessions() {

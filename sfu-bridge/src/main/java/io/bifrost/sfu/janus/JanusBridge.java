@@ -122,6 +122,11 @@ public final class JanusBridge implements SfuBridge {
         return alive;
     }
 
+    /** The node a room's speakers publish to now, if any is alive; every Bifrost node picks the same. */
+    public Optional<URI> originOf(String room) {
+        return placement.origin(room, this::isUp);
+    }
+
     /**
      * Connects to every node and waits (up to the request timeout) until each is up or has failed
      * once; nodes that are down are retried in the background.

@@ -90,8 +90,12 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param apiSecret the Janus {@code api_secret}; default none
      * @param adminKey the VideoRoom plugin's {@code admin_key}, needed to create rooms and cascade; default none
      * @param listenersPerNode listeners one Janus node serves before the next one is used; default 500
+     * @param pingInterval how often each Janus node is asked whether it is alive; default 5s
+     * @param pingTimeout a node that does not answer a ping within this is dead: its listeners
+     *     move to another node, its publishers publish again; default 5s
      */
-    public record Sfu(List<String> janus, String apiSecret, String adminKey, int listenersPerNode) {
+    public record Sfu(List<String> janus, String apiSecret, String adminKey, int listenersPerNode,
+                      Duration pingInterval, Duration pingTimeout) {
 
         public boolean enabled() {
             return !janus.isEmpty();
@@ -106,6 +110,6 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30)),
                 new Ice(List.of()),
                 new Redis("", Duration.ofSeconds(10), 10_000),
-                new Sfu(List.of(), "", "", 500));
+                new Sfu(List.of(), "", "", 500, Duration.ofSeconds(5), Duration.ofSeconds(5)));
     }
 }

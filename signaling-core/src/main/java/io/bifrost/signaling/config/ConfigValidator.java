@@ -38,6 +38,8 @@ final class ConfigValidator {
                     "entries must be Janus WebSocket API URLs starting with ws:// or wss://");
         }
         check.that(c.sfu().listenersPerNode() >= 1, "sfu.listenersPerNode", "must be at least 1");
+        check.that(positive(c.sfu().pingInterval()), "sfu.pingInterval", "must be positive");
+        check.that(positive(c.sfu().pingTimeout()), "sfu.pingTimeout", "must be positive");
         if (c.redis().enabled()) {
             for (String url : c.redis().url().split(",")) {
                 check.that(url.trim().startsWith("redis://") || url.trim().startsWith("rediss://"), "redis.url",

@@ -105,9 +105,7 @@ final class BroadcastMedia {
                     if (muteNow) {
                         sfu.mute(room.name(), self, true);
                     }
-                    room.update(self, self, new ParticipantChange.Publishing(true), seq -> { },
-                            refusal -> log.warn("{} publishes in room {} but the room refused to say so: {}",
-                                    self, room.name(), refusal.getMessage()));
+                    // The room hears of it once media flows: the SFU offers no publisher before that.
                 });
     }
 
@@ -275,10 +273,14 @@ final class BroadcastMedia {
                 client.send(new ServerMessage.FromSfu("offer", null, ClientMessage.SUBSCRIBER, offer.sdp()));
             } else if (event instanceof SfuEvent.Candidate candidate) {
                 client.send(new ServerMessage.FromSfu("candidate", null, target(direction), candidate.candidateJson()));
+            } else if (event instanceof SfuEvent.MediaChanged media && direction == Direction.PUBLISH && media.flowing()) {
+                announcePublishing(true);
             } else if (event instanceof SfuEvent.RepublishNeeded republish) {
                 synchronized (this) {
                     publishing = false;
                 }
+                // Subscribers drop it now and take it again once it flows on its new SFU node.
+                announcePublishing(false);
                 client.send(new ServerMessage.SfuReset(ClientMessage.PUBLISHER, republish.reason()));
             } else if (event instanceof SfuEvent.Unavailable unavailable) {
                 client.fail(null, ErrorCode.SFU_UNAVAILABLE, unavailable.reason());
@@ -286,6 +288,12 @@ final class BroadcastMedia {
                 log.debug("{} in room {}: {}", self, room.name(), event);
             }
         };
+    }
+
+    private void announcePublishing(boolean on) {
+        room.update(self, self, new ParticipantChange.Publishing(on), seq -> { },
+                refusal -> log.warn("{} in room {}: the room refused publishing={}: {}", self, room.name(), on,
+                        refusal.getMessage()));
     }
 
     private static String target(Direction direction) {
