@@ -5,7 +5,7 @@
 /**
  * The error codes the server puts on the wire (an `error` frame, or a refused connection).
  * `resume-failed` never reaches the app: the server follows it with a fresh `joined`, which the
- * room takes as a rejoin.
+ * room takes as a rejoin. `sfu-unavailable`: no SFU can carry a broadcast room's audio now.
  */
 export type ServerErrorCode =
   | 'unauthorized'
@@ -17,7 +17,8 @@ export type ServerErrorCode =
   | 'too-large'
   | 'unavailable'
   | 'internal'
-  | 'resume-failed';
+  | 'resume-failed'
+  | 'sfu-unavailable';
 
 /**
  * Every code a {@link BifrostError} can carry: the server's, plus two the client detects itself.
@@ -37,6 +38,7 @@ export const SERVER_ERROR_CODES: readonly ServerErrorCode[] = [
   'unavailable',
   'internal',
   'resume-failed',
+  'sfu-unavailable',
 ];
 
 export function isServerErrorCode(value: unknown): value is ServerErrorCode {

@@ -5,13 +5,14 @@
  * import { connect } from '@bifrost/client';
  * const room = await connect('https://bifrost.example.org', token);
  * room.on('trackSubscribed', (track, participant) => document.body.append(participant.attach()));
- * await room.publishMicrophone();
+ * await room.publishMicrophone(); // broadcast rooms publish a host's or speaker's microphone by themselves
  * ```
  */
 export { connect, Room } from './room.js';
 export type { ChatMessage, ConnectOptions, ConnectionState, DisconnectReason, ReconnectOutcome, RoomEvents } from './room.js';
 export { RemoteParticipant } from './participant.js';
-export type { AudioStats, LocalParticipant } from './participant.js';
+export type { LocalParticipant } from './participant.js';
+export type { AudioStats, ReceivedAudioStats, RoomAudioStats } from './stats.js';
 export { BifrostError, ProtocolError } from './errors.js';
 export type { ErrorCode, ServerErrorCode } from './errors.js';
 export { candidateAddress, loopbackCandidatesOnly } from './mesh.js';
@@ -19,6 +20,7 @@ export type { IceCandidateFilter } from './mesh.js';
 export type { ReconnectPolicy } from './backoff.js';
 export {
   PROTOCOL_VERSION,
+  SFU,
   decodeClient,
   decodeServer,
   encodeClient,
@@ -34,21 +36,32 @@ export type {
   ChatRequest,
   ClientMessage,
   ClientMessageType,
+  DemoteRequest,
   DisconnectFrame,
   ErrorFrame,
   IceCandidate,
   IceServerInfo,
   JoinedFrame,
   LeaveRequest,
+  LowerHandRequest,
+  MuteRequest,
   OfferFrame,
   OfferRequest,
+  ParticipantChange,
   ParticipantInfo,
   ParticipantJoinedFrame,
   ParticipantLeftFrame,
+  ParticipantUpdatedFrame,
   PingRequest,
   PongFrame,
+  PromoteRequest,
+  RaiseHandRequest,
   ResumedFrame,
+  RoomMode,
   ServerMessage,
   ServerMessageType,
+  SfuResetFrame,
+  SfuTarget,
   SignalFrame,
+  UnpublishRequest,
 } from './protocol.js';

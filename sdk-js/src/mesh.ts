@@ -9,8 +9,8 @@
  *   `recvonly` without. Publishing swaps the track and flips the direction, which renegotiates.
  */
 import { BifrostError, asBifrostError } from './errors.js';
-import type { AudioStats } from './participant.js';
 import type { AnswerRequest, CandidateRequest, IceCandidate, OfferRequest, SignalFrame } from './protocol.js';
+import { NO_AUDIO_STATS, connectionAudioStats, mergeAudioStats, type RoomAudioStats } from './stats.js';
 
 export type SignalRequest = Omit<OfferRequest, 'id'> | Omit<AnswerRequest, 'id'> | Omit<CandidateRequest, 'id'>;
 export type IceCandidateFilter = (candidate: RTCIceCandidateInit) => boolean;
@@ -122,9 +122,10 @@ export class Mesh {
     for (const peer of this.peers.values()) peer.setIceServers(iceServers);
   }
 
-  stats(remoteId: string): Promise<AudioStats> {
-    const peer = this.peers.get(remoteId);
-    return peer ? peer.stats() : Promise.resolve({ packetsReceived: 0, bytesReceived: 0 });
+  /** The audio of every call; with `remoteId`, of the call with that participant only. */
+  async audioStats(remoteId?: string): Promise<RoomAudioStats> {
+    const peers = remoteId === undefined ? Array.from(this.peers.values()) : [this.peers.get(remoteId)];
+    return mergeAudioStats(await Promise.all(peers.map((p) => (p ? p.audioStats() : NO_AUDIO_STATS))));
   }
 
   close(): void {
@@ -216,17 +217,8 @@ class Peer {
     }
   }
 
-  async stats(): Promise<AudioStats> {
-    const result: AudioStats = { packetsReceived: 0, bytesReceived: 0 };
-    if (this.closed) return result;
-    const report = await this.pc.getStats();
-    report.forEach((s: { type?: string; kind?: string; mediaType?: string; packetsReceived?: number; bytesReceived?: number }) => {
-      if (s.type === 'inbound-rtp' && (s.kind === 'audio' || s.mediaType === 'audio')) {
-        result.packetsReceived += s.packetsReceived ?? 0;
-        result.bytesReceived += s.bytesReceived ?? 0;
-      }
-    });
-    return result;
+  audioStats(): Promise<RoomAudioStats> {
+    return this.closed ? Promise.resolve(NO_AUDIO_STATS) : connectionAudioStats(this.pc, () => this.remoteId);
   }
 
   close(): void {
@@ -334,12 +326,7 @@ class Peer {
       return;
     }
     if (!candidate.candidate) return; // end of one generation; the null comes after the last
-    const init = typeof candidate.toJSON === 'function' ? candidate.toJSON() : {
-      candidate: candidate.candidate,
-      sdpMid: candidate.sdpMid,
-      sdpMLineIndex: candidate.sdpMLineIndex,
-      usernameFragment: candidate.usernameFragment,
-    };
+    const init = candidateInit(candidate);
     if (this.options.iceCandidateFilter && !this.options.iceCandidateFilter(init)) return;
     this.send({ type: 'candidate', to: this.remoteId, candidate: init as IceCandidate });
   }
@@ -379,6 +366,16 @@ class Peer {
   }
 }
 
-function toInit(candidate: IceCandidate): RTCIceCandidateInit {
+/** The candidate as the wire carries it: the browser's own JSON form when it has one. */
+export function candidateInit(candidate: RTCIceCandidate): RTCIceCandidateInit {
+  return typeof candidate.toJSON === 'function' ? candidate.toJSON() : {
+    candidate: candidate.candidate,
+    sdpMid: candidate.sdpMid,
+    sdpMLineIndex: candidate.sdpMLineIndex,
+    usernameFragment: candidate.usernameFragment,
+  };
+}
+
+export function toInit(candidate: IceCandidate): RTCIceCandidateInit {
   return candidate as RTCIceCandidateInit;
 }

@@ -27,7 +27,29 @@ export interface ParticipantInfo {
   name: string;
   role: string;
   metadata: string;
+  /** Asks to speak (a listener's raised hand). */
+  handRaised: boolean;
+  /** A host muted it: its audio does not reach the room. */
+  muted: boolean;
+  /** Broadcast rooms: its audio is published to the room's SFU. */
+  publishing: boolean;
 }
+
+/**
+ * How a room carries audio, fixed when the room was created: `mesh` (a call between every two
+ * participants) or `broadcast` (speakers publish to an SFU, everyone receives from it).
+ */
+export type RoomMode = 'mesh' | 'broadcast';
+export const ROOM_MODES: readonly RoomMode[] = ['mesh', 'broadcast'];
+
+/** The reserved participant id of the room's SFU in broadcast rooms: signals to and from it use it. */
+export const SFU = 'sfu';
+/** Which of a participant's two SFU connections a signal belongs to. */
+export type SfuTarget = 'publisher' | 'subscriber';
+const SFU_TARGETS: readonly SfuTarget[] = ['publisher', 'subscriber'];
+
+/** What a `participant-updated` event changed; a newer server may add others. */
+export type ParticipantChange = 'hand' | 'role' | 'mute' | 'publishing' | (string & {});
 
 /** The shape of `RTCIceServer`: can be passed to `RTCPeerConnection` as is. */
 export interface IceServerInfo {
@@ -49,13 +71,35 @@ export interface IceCandidate {
 
 export interface OfferRequest { type: 'offer'; id?: string; to: string; sdp: string }
 export interface AnswerRequest { type: 'answer'; id?: string; to: string; sdp: string }
-/** `candidate: null` is end-of-candidates. */
-export interface CandidateRequest { type: 'candidate'; id?: string; to: string; candidate: IceCandidate | null }
+/** `candidate: null` is end-of-candidates. `target` is required, and only sent, when `to` is the SFU. */
+export interface CandidateRequest { type: 'candidate'; id?: string; to: string; target?: SfuTarget; candidate: IceCandidate | null }
 export interface ChatRequest { type: 'chat'; id?: string; text: string }
 export interface PingRequest { type: 'ping'; id?: string }
 export interface LeaveRequest { type: 'leave'; id?: string }
+export interface RaiseHandRequest { type: 'raise-hand'; id?: string }
+export interface LowerHandRequest { type: 'lower-hand'; id?: string }
+/** Host only: makes a listener a speaker. */
+export interface PromoteRequest { type: 'promote'; id?: string; participantId: string }
+/** Host only: makes a speaker a listener. */
+export interface DemoteRequest { type: 'demote'; id?: string; participantId: string }
+/** Host only: `muted: false` unmutes. */
+export interface MuteRequest { type: 'mute'; id?: string; participantId: string; muted: boolean }
+/** Broadcast rooms: stops publishing to the SFU. */
+export interface UnpublishRequest { type: 'unpublish'; id?: string }
 
-export type ClientMessage = OfferRequest | AnswerRequest | CandidateRequest | ChatRequest | PingRequest | LeaveRequest;
+export type ClientMessage =
+  | OfferRequest
+  | AnswerRequest
+  | CandidateRequest
+  | ChatRequest
+  | PingRequest
+  | LeaveRequest
+  | RaiseHandRequest
+  | LowerHandRequest
+  | PromoteRequest
+  | DemoteRequest
+  | MuteRequest
+  | UnpublishRequest;
 export type ClientMessageType = ClientMessage['type'];
 
 // ------------------------------------------------------------------------------ server -> client
@@ -64,6 +108,7 @@ export interface JoinedFrame {
   type: 'joined';
   protocol: number;
   room: string;
+  mode: RoomMode;
   sessionId: string;
   participant: ParticipantInfo;
   participants: ParticipantInfo[];
@@ -81,6 +126,7 @@ export interface ResumedFrame {
   type: 'resumed';
   protocol: number;
   room: string;
+  mode: RoomMode;
   sessionId: string;
   participant: ParticipantInfo;
   iceServers: IceServerInfo[];
@@ -94,9 +140,20 @@ export interface ParticipantJoinedFrame { type: 'participant-joined'; seq: numbe
  * `node-failure` in v1.
  */
 export interface ParticipantLeftFrame { type: 'participant-left'; seq: number; participantId: string; reason: string }
-export interface OfferFrame { type: 'offer'; from: string; sdp: string }
-export interface AnswerFrame { type: 'answer'; from: string; sdp: string }
-export interface CandidateFrame { type: 'candidate'; from: string; candidate: IceCandidate | null }
+/**
+ * A participant's state changed; `participant` is its whole new state. In v1 `change` is
+ * `hand`, `role`, `mute` or `publishing`.
+ */
+export interface ParticipantUpdatedFrame { type: 'participant-updated'; seq: number; participant: ParticipantInfo; change: ParticipantChange }
+/**
+ * Signals relayed from another participant, or from the SFU (`from: "sfu"`, with `target`): the
+ * SFU's answer to a publisher offer carries that offer's `id`.
+ */
+export interface OfferFrame { type: 'offer'; id?: string; from: string; target?: SfuTarget; sdp: string }
+export interface AnswerFrame { type: 'answer'; id?: string; from: string; target?: SfuTarget; sdp: string }
+export interface CandidateFrame { type: 'candidate'; id?: string; from: string; target?: SfuTarget; candidate: IceCandidate | null }
+/** Broadcast rooms: the SFU lost this participant's publisher; publish again with a new offer. */
+export interface SfuResetFrame { type: 'sfu-reset'; target: SfuTarget; reason: string }
 export interface ChatFrame { type: 'chat'; seq: number; from: string; text: string; ts: number }
 export interface AckFrame { type: 'ack'; id?: string; seq?: number }
 export interface PongFrame { type: 'pong'; id?: string }
@@ -109,7 +166,9 @@ export type ServerMessage =
   | ResumedFrame
   | ParticipantJoinedFrame
   | ParticipantLeftFrame
+  | ParticipantUpdatedFrame
   | SignalFrame
+  | SfuResetFrame
   | ChatFrame
   | AckFrame
   | PongFrame
@@ -117,10 +176,12 @@ export type ServerMessage =
   | DisconnectFrame;
 export type ServerMessageType = ServerMessage['type'];
 
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['offer', 'answer', 'candidate', 'chat', 'ping', 'leave'];
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
+  'offer', 'answer', 'candidate', 'chat', 'ping', 'leave', 'raise-hand', 'lower-hand', 'promote', 'demote', 'mute', 'unpublish',
+];
 export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
-  'joined', 'resumed', 'participant-joined', 'participant-left', 'offer', 'answer', 'candidate', 'chat', 'ack', 'pong',
-  'error', 'disconnect',
+  'joined', 'resumed', 'participant-joined', 'participant-left', 'participant-updated', 'offer', 'answer', 'candidate',
+  'sfu-reset', 'chat', 'ack', 'pong', 'error', 'disconnect',
 ];
 
 // ------------------------------------------------------------------------------ client codec
@@ -139,12 +200,24 @@ export function decodeClient(text: string): ClientMessage {
     case 'offer':
     case 'answer':
       return withId({ type, to: target(root, id), sdp: requiredString(root, 'sdp', id) }, id);
-    case 'candidate':
-      return withId({ type, to: target(root, id), candidate: candidateField(root, id, 'candidate') }, id);
+    case 'candidate': {
+      const to = target(root, id);
+      const sfu = to === SFU ? sfuTarget(root, id) : undefined; // checked first, as the server does
+      const candidate = candidateField(root, id, 'candidate');
+      return withId(sfu ? { type, to, target: sfu, candidate } : { type, to, candidate }, id);
+    }
     case 'chat':
       return withId({ type, text: chatText(root, id) }, id);
+    case 'promote':
+    case 'demote':
+      return withId({ type, participantId: participantId(root, id) }, id);
+    case 'mute':
+      return withId({ type, participantId: participantId(root, id), muted: optionalBoolean(root, 'muted', true, id) }, id);
     case 'ping':
     case 'leave':
+    case 'raise-hand':
+    case 'lower-hand':
+    case 'unpublish':
       return withId({ type }, id);
     default:
       throw new ProtocolError(`unknown message type '${abbreviate(type)}'`, id);
@@ -163,13 +236,25 @@ export function encodeClient(message: ClientMessage): string {
       break;
     case 'candidate':
       out.to = message.to;
+      if (message.target !== undefined) out.target = message.target;
       out.candidate = message.candidate;
       break;
     case 'chat':
       out.text = message.text;
       break;
+    case 'promote':
+    case 'demote':
+      out.participantId = message.participantId;
+      break;
+    case 'mute':
+      out.participantId = message.participantId;
+      out.muted = message.muted;
+      break;
     case 'ping':
     case 'leave':
+    case 'raise-hand':
+    case 'lower-hand':
+    case 'unpublish':
       break;
   }
   return JSON.stringify(out);
@@ -203,6 +288,7 @@ export function decodeServer(text: string): ServerMessage {
         type,
         protocol: number(root, 'protocol'),
         room: requiredString(root, 'room', undefined),
+        mode: roomMode(root),
         sessionId: requiredString(root, 'sessionId', undefined),
         participant: participant(root.participant, 'participant'),
         participants: array(root, 'participants').map((p, i) => participant(p, `participants[${i}]`)),
@@ -216,6 +302,7 @@ export function decodeServer(text: string): ServerMessage {
         type,
         protocol: number(root, 'protocol'),
         room: requiredString(root, 'room', undefined),
+        mode: roomMode(root),
         sessionId: requiredString(root, 'sessionId', undefined),
         participant: participant(root.participant, 'participant'),
         iceServers: array(root, 'iceServers').map((s, i) => iceServer(s, `iceServers[${i}]`)),
@@ -232,11 +319,20 @@ export function decodeServer(text: string): ServerMessage {
         participantId: requiredString(root, 'participantId', undefined),
         reason: requiredString(root, 'reason', undefined),
       };
+    case 'participant-updated':
+      return {
+        type,
+        seq: number(root, 'seq'),
+        participant: participant(root.participant, 'participant'),
+        change: requiredString(root, 'change', undefined),
+      };
     case 'offer':
     case 'answer':
-      return { type, from: requiredString(root, 'from', undefined), sdp: requiredString(root, 'sdp', undefined) };
+      return fromSfu(root, { type, from: requiredString(root, 'from', undefined), sdp: requiredString(root, 'sdp', undefined) });
     case 'candidate':
-      return { type, from: requiredString(root, 'from', undefined), candidate: candidateField(root, undefined, 'candidate') };
+      return fromSfu(root, { type, from: requiredString(root, 'from', undefined), candidate: candidateField(root, undefined, 'candidate') });
+    case 'sfu-reset':
+      return { type, target: sfuTarget(root, undefined), reason: optionalString(root, 'reason') ?? '' };
     case 'chat':
       return {
         type,
@@ -272,6 +368,7 @@ export function encodeServer(message: ServerMessage): string {
     case 'resumed':
       out.protocol = message.protocol;
       out.room = message.room;
+      out.mode = message.mode;
       out.sessionId = message.sessionId;
       out.participant = participantJson(message.participant);
       if (message.type === 'joined') out.participants = message.participants.map(participantJson);
@@ -289,14 +386,23 @@ export function encodeServer(message: ServerMessage): string {
       out.participantId = message.participantId;
       out.reason = message.reason;
       break;
+    case 'participant-updated':
+      out.seq = message.seq;
+      out.participant = participantJson(message.participant);
+      out.change = message.change;
+      break;
     case 'offer':
     case 'answer':
-      out.from = message.from;
-      out.sdp = message.sdp;
-      break;
     case 'candidate':
+      if (message.id !== undefined) out.id = message.id;
       out.from = message.from;
-      out.candidate = message.candidate;
+      if (message.target !== undefined) out.target = message.target;
+      if (message.type === 'candidate') out.candidate = message.candidate;
+      else out.sdp = message.sdp;
+      break;
+    case 'sfu-reset':
+      out.target = message.target;
+      out.reason = message.reason;
       break;
     case 'chat':
       out.seq = message.seq;
@@ -422,6 +528,42 @@ function target(root: JsonObject, id: string | undefined): string {
   return requiredString(root, 'to', id, MAX_PARTICIPANT_ID_LENGTH);
 }
 
+function participantId(root: JsonObject, id: string | undefined): string {
+  return requiredString(root, 'participantId', id, MAX_PARTICIPANT_ID_LENGTH);
+}
+
+function sfuTarget(root: JsonObject, id: string | undefined): SfuTarget {
+  const value = requiredString(root, 'target', id, MAX_PARTICIPANT_ID_LENGTH);
+  if (!(SFU_TARGETS as readonly string[]).includes(value)) {
+    throw new ProtocolError(`${messageType(root)}field 'target' must be 'publisher' or 'subscriber' for the sfu`, id);
+  }
+  return value as SfuTarget;
+}
+
+function optionalBoolean(root: JsonObject, field: string, fallback: boolean, id: string | undefined): boolean {
+  const value = root[field];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') throw new ProtocolError(`${messageType(root)}field '${field}' must be true or false`, id);
+  return value;
+}
+
+/** Servers from before broadcast rooms send no mode: their rooms are meshes. */
+function roomMode(root: JsonObject): RoomMode {
+  const mode = optionalString(root, 'mode') ?? 'mesh';
+  if (!(ROOM_MODES as readonly string[]).includes(mode)) {
+    throw new ProtocolError(`${messageType(root)}unknown room mode '${abbreviate(mode)}'`);
+  }
+  return mode as RoomMode;
+}
+
+/** The SFU's signals say which connection they belong to, and its answer to a publisher offer carries the offer's id. */
+function fromSfu<T extends SignalFrame>(root: JsonObject, signal: T): T {
+  if (signal.from !== SFU) return signal;
+  const out: T = withId(signal, optionalString(root, 'id'));
+  out.target = sfuTarget(root, undefined);
+  return out;
+}
+
 function chatText(root: JsonObject, id: string | undefined): string {
   const text = requiredString(root, 'text', id, MAX_CHAT_LENGTH);
   if (text.length === 0) throw new ProtocolError("chat: field 'text' must not be empty", id);
@@ -453,11 +595,36 @@ function participant(value: unknown, where: string): ParticipantInfo {
     if (typeof v !== 'string') throw new ProtocolError(`'${where}.${field}' must be a string`);
     return v;
   };
-  return { id, identity: text('identity'), name: text('name'), role: text('role'), metadata: text('metadata') };
+  // Servers from before broadcast rooms send none of the flags: all false there.
+  const flag = (field: string): boolean => {
+    const v = p[field];
+    if (v === undefined || v === null) return false;
+    if (typeof v !== 'boolean') throw new ProtocolError(`'${where}.${field}' must be true or false`);
+    return v;
+  };
+  return {
+    id,
+    identity: text('identity'),
+    name: text('name'),
+    role: text('role'),
+    metadata: text('metadata'),
+    handRaised: flag('handRaised'),
+    muted: flag('muted'),
+    publishing: flag('publishing'),
+  };
 }
 
 function participantJson(p: ParticipantInfo): JsonObject {
-  return { id: p.id, identity: p.identity, name: p.name, role: p.role, metadata: p.metadata };
+  return {
+    id: p.id,
+    identity: p.identity,
+    name: p.name,
+    role: p.role,
+    metadata: p.metadata,
+    handRaised: p.handRaised,
+    muted: p.muted,
+    publishing: p.publishing,
+  };
 }
 
 function iceServerJson(s: IceServerInfo): JsonObject {

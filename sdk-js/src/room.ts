@@ -1,19 +1,32 @@
 /**
  * A room you are in: its participants, their audio, chat, and the connection that carries them,
  * including reconnecting when it drops: resuming the session when the server still holds it,
- * joining again as a new participant when it does not.
+ * joining again as a new participant when it does not. Its audio goes through a mesh of calls or,
+ * in broadcast rooms, through the room's SFU (see {@link Room.mode}).
  *
  * States: `connecting` (until `connect()` resolves) → `connected` ⇄ `reconnecting` →
  * `disconnected` (final; `disconnected` is the last event a Room emits).
  */
 import { DEFAULT_RECONNECT_POLICY, backoffDelay, type ReconnectPolicy } from './backoff.js';
 import { serverBase, signalingUrl, validateToken, validateUrl, type FetchFunction, type ResumePoint } from './endpoints.js';
-import { BifrostError } from './errors.js';
+import { Broadcast } from './broadcast.js';
+import { BifrostError, asBifrostError } from './errors.js';
 import { Emitter } from './events.js';
 import { Mesh, type IceCandidateFilter, type LocalAudio, type SignalRequest } from './mesh.js';
-import { RemoteParticipant, type LocalParticipant } from './participant.js';
-import { MAX_CHAT_LENGTH, type JoinedFrame, type ParticipantInfo, type ResumedFrame, type ServerMessage } from './protocol.js';
-import { Signaling, type SessionStart, type SignalingClosed } from './signaling.js';
+import { RemoteParticipant, maySpeak, playTrack, stopPlaying, type LocalParticipant } from './participant.js';
+import {
+  MAX_CHAT_LENGTH,
+  SFU,
+  type JoinedFrame,
+  type ParticipantChange,
+  type ParticipantInfo,
+  type ParticipantUpdatedFrame,
+  type ResumedFrame,
+  type RoomMode,
+  type ServerMessage,
+} from './protocol.js';
+import { Signaling, type RequestAnswer, type RequestBody, type SessionStart, type SignalingClosed } from './signaling.js';
+import { NO_AUDIO_STATS, participantAudioStats, type AudioStats, type RoomAudioStats } from './stats.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -44,6 +57,15 @@ export interface ConnectOptions {
   fetch?: FetchFunction;
   /** Creates the peer connections; defaults to `new RTCPeerConnection(config)`. For tests. */
   peerConnectionFactory?: (config: RTCConfiguration) => RTCPeerConnection;
+  /** Opens the microphone; defaults to `navigator.mediaDevices.getUserMedia`. For tests. */
+  getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+  /**
+   * Broadcast rooms: open the microphone and publish whenever your role lets you speak, that
+   * is when you join as a host or speaker and when a host promotes you (a promoted listener is
+   * expected to be heard at once). Default true; with false, publish with `publishMicrophone()`.
+   * A demotion always stops publishing.
+   */
+  autoPublish?: boolean;
 }
 
 /** A chat line, as the server numbered it. Your own lines come back too. */
@@ -61,6 +83,12 @@ export interface ChatMessage {
 
 export interface RoomEvents {
   participantJoined: (participant: RemoteParticipant) => void;
+  /**
+   * Someone's state changed, yours included: a hand raised or lowered (`hand`), a promotion or
+   * demotion (`role`), a host's mute (`mute`), publishing started or stopped (`publishing`).
+   * The participant already holds the new state.
+   */
+  participantUpdated: (participant: RemoteParticipant | LocalParticipant, change: ParticipantChange) => void;
   /**
    * `reason`: `left`, `disconnected`, `timeout`, `slow-consumer`, `server-shutdown`,
    * `node-failure` from the server; `unknown` when the participant was gone after a rejoin.
@@ -135,17 +163,25 @@ export class Room {
 
   private state: ConnectionState = 'connecting';
   private roomName = '';
+  private roomMode: RoomMode = 'mesh';
   private session = '';
-  private local: LocalParticipant = { id: '', identity: '', name: '', role: '', metadata: '' };
+  private local: LocalParticipant = {
+    id: '', identity: '', name: '', role: '', metadata: '', handRaised: false, muted: false, publishing: false,
+  };
   private lastSeq = -Infinity;
   private signaling: Signaling | null = null;
   /** A reconnect attempt's connection, until it joins. */
   private trying: Signaling | null = null;
   private mesh: Mesh | null = null;
+  private broadcast: Broadcast | null = null;
+  /** Broadcast audio no participant could be named for: the SDK plays it itself. */
+  private readonly unattributed = new Map<MediaStreamTrack, HTMLMediaElement | undefined>();
   private heldSignals: HeldSignal[] = [];
   private localAudio: LocalAudio | null = null;
   /** The track came from publishMicrophone(): the SDK stops it when done with it. */
   private ownsLocalTrack = false;
+  /** What publishMicrophone() was last asked for; publishing automatically asks the same. */
+  private microphoneConstraints: boolean | MediaTrackConstraints = true;
   private leaving = false;
   private leaveDone: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -162,6 +198,14 @@ export class Room {
   /** The room's name, from the token. */
   get name(): string {
     return this.roomName;
+  }
+
+  /**
+   * How the room carries audio, fixed when it was created: `mesh` (a call with every other
+   * participant) or `broadcast` (hosts and speakers publish to the room's SFU, everyone listens).
+   */
+  get mode(): RoomMode {
+    return this.roomMode;
   }
 
   /** The server's id of this session (`s_…`): kept when a reconnect resumes, a new one when it rejoins. */
@@ -201,15 +245,14 @@ export class Room {
   /**
    * Asks for the microphone (`getUserMedia({audio: constraints})`) and sends it to everyone in
    * the room, now and after reconnects. Rejects with the browser's error when access is denied
-   * (`NotAllowedError`) or there is no microphone (`NotFoundError`).
+   * (`NotAllowedError`) or there is no microphone (`NotFoundError`). In a broadcast room it
+   * resolves once the SFU took the audio, and rejects with `forbidden` for a listener or
+   * `sfu-unavailable`, closing the microphone again.
    */
   async publishMicrophone(constraints: boolean | MediaTrackConstraints = true): Promise<MediaStreamTrack> {
     this.requireNotDisconnected('publishMicrophone');
-    const devices = (globalThis as { navigator?: Navigator }).navigator?.mediaDevices;
-    if (!devices || typeof devices.getUserMedia !== 'function') {
-      throw new BifrostError('unavailable', 'this page cannot use a microphone: getUserMedia needs https or localhost', 'no-media-devices');
-    }
-    const stream = await devices.getUserMedia({ audio: constraints });
+    this.microphoneConstraints = constraints;
+    const stream = await this.getUserMedia({ audio: constraints });
     const track = stream.getAudioTracks()[0];
     if (!track) throw new BifrostError('unavailable', 'getUserMedia gave no audio track', 'no-audio-track');
     if (this.state === 'disconnected') {
@@ -233,9 +276,48 @@ export class Room {
     const previous = this.localAudio;
     if (!previous) return;
     this.localAudio = null;
-    await this.mesh?.setLocalAudio(null);
+    await Promise.all([this.mesh?.setLocalAudio(null), this.broadcast?.unpublish()]);
     if (this.ownsLocalTrack) previous.track.stop();
     this.ownsLocalTrack = false;
+  }
+
+  /** Asks to speak: everyone gets `participantUpdated(you, 'hand')`. Resolves once the server applied it. */
+  async raiseHand(): Promise<void> {
+    await this.request({ type: 'raise-hand' });
+  }
+
+  async lowerHand(): Promise<void> {
+    await this.request({ type: 'lower-hand' });
+  }
+
+  /**
+   * Host only: makes a listener a speaker; in broadcast rooms it then publishes (see
+   * `autoPublish`). Rejects with a BifrostError: `forbidden` for anyone but a host, `not-found`
+   * for someone not in the room, `connection-lost` or `timeout`.
+   */
+  async promote(participantId: string): Promise<void> {
+    await this.request({ type: 'promote', participantId });
+  }
+
+  /** Host only: makes a speaker (or host) a listener; its publishing stops. Rejects as {@link promote}. */
+  async demote(participantId: string): Promise<void> {
+    await this.request({ type: 'demote', participantId });
+  }
+
+  /**
+   * Host only: mutes a participant (`muted = false` unmutes). The room stops carrying its audio
+   * and its own SDK disables its microphone track. Rejects as {@link promote}.
+   */
+  async mute(participantId: string, muted = true): Promise<void> {
+    await this.request({ type: 'mute', participantId, muted });
+  }
+
+  /**
+   * Audio counters of every connection of the room: one entry per received audio stream, with
+   * the sender's participant id where known, and what you sent. Zeros while there is none.
+   */
+  audioStats(): Promise<RoomAudioStats> {
+    return this.broadcast?.audioStats() ?? this.mesh?.audioStats() ?? Promise.resolve(NO_AUDIO_STATS);
   }
 
   /**
@@ -247,11 +329,7 @@ export class Room {
     if (typeof text !== 'string' || text.length === 0 || text.length > MAX_CHAT_LENGTH) {
       throw new BifrostError('bad-request', `a chat line has 1 to ${MAX_CHAT_LENGTH} characters`);
     }
-    const signaling = this.signaling;
-    if (this.state !== 'connected' || !signaling) {
-      throw new BifrostError('connection-lost', `cannot send chat while ${this.state}`);
-    }
-    const answer = await signaling.request({ type: 'chat', text });
+    const answer = await this.request({ type: 'chat', text });
     if (answer.type !== 'ack' || typeof answer.seq !== 'number') {
       throw new BifrostError('internal', 'the server acknowledged the chat line without its seq');
     }
@@ -274,7 +352,7 @@ export class Room {
     this.trying = null;
     const signaling = this.signaling;
     this.signaling = null;
-    this.closeMesh();
+    this.closeMedia();
     if (signaling) await signaling.leave(Math.min(this.requestTimeoutMs, LEAVE_ACK_TIMEOUT_MS));
     this.finish('left');
   }
@@ -329,10 +407,11 @@ export class Room {
    * the room, start the calls (the calls of an earlier session end first), listen.
    */
   private adopt(signaling: Signaling, joined: JoinedFrame, reconnect: boolean): void {
-    this.closeMesh();
+    this.closeMedia();
     if (this.local.id) this.pastIds.add(this.local.id);
     this.signaling = signaling;
     this.roomName = joined.room;
+    this.roomMode = joined.mode;
     this.session = joined.sessionId;
     this.local = Object.freeze({ ...joined.participant });
     this.lastSeq = joined.seq;
@@ -341,13 +420,29 @@ export class Room {
     this.remotes.clear();
     for (const info of joined.participants) {
       if (this.isSelf(info.id)) continue;
-      this.remotes.set(info.id, before.get(info.id) ?? this.newParticipant(info));
+      const known = before.get(info.id);
+      known?.update(info);
+      this.remotes.set(info.id, known ?? this.newParticipant(info));
     }
+    const iceServers = this.options.iceServers ?? (joined.iceServers as RTCIceServer[]);
+    if (joined.mode === 'broadcast') this.startBroadcast(iceServers);
+    else this.startMesh(iceServers);
+
+    this.setState('connected');
+    if (reconnect) {
+      for (const [id, p] of before) if (!this.remotes.has(id)) this.events.emit('participantLeft', p, 'unknown');
+      for (const [id, p] of this.remotes) if (!before.has(id)) this.events.emit('participantJoined', p);
+      this.events.emit('reconnected', 'rejoined');
+    }
+    this.listen(signaling);
+  }
+
+  private startMesh(iceServers: RTCIceServer[]): void {
     const mesh = new Mesh({
       localId: this.local.id,
-      iceServers: this.options.iceServers ?? (joined.iceServers as RTCIceServer[]),
+      iceServers,
       iceCandidateFilter: this.options.iceCandidateFilter,
-      createPeerConnection: this.options.peerConnectionFactory ?? ((config) => new RTCPeerConnection(config)),
+      createPeerConnection: this.peerConnectionFactory(),
       send: (request): Promise<unknown> => this.sendSignal(mesh, request),
       onTrack: (id, track) => this.onTrack(mesh, id, track),
       onTrackEnded: (id, track) => this.onTrackEnded(mesh, id, track),
@@ -357,14 +452,32 @@ export class Room {
     }, this.localAudio);
     this.mesh = mesh;
     for (const id of this.remotes.keys()) mesh.add(id);
+  }
 
-    this.setState('connected');
-    if (reconnect) {
-      for (const [id, p] of before) if (!this.remotes.has(id)) this.events.emit('participantLeft', p, 'unknown');
-      for (const [id, p] of this.remotes) if (!before.has(id)) this.events.emit('participantJoined', p);
-      this.events.emit('reconnected', 'rejoined');
-    }
-    this.listen(signaling);
+  /** No calls between participants: the SFU carries the audio, and it follows your role. */
+  private startBroadcast(iceServers: RTCIceServer[]): void {
+    const broadcast: Broadcast = new Broadcast({
+      iceServers,
+      iceCandidateFilter: this.options.iceCandidateFilter,
+      createPeerConnection: this.peerConnectionFactory(),
+      send: (request) => this.sendToSfu(broadcast, request),
+      ownerOf: (labels) => this.ownerOf(labels),
+      onTrack: (track, id) => {
+        if (this.broadcast === broadcast) this.onBroadcastTrack(track, id);
+      },
+      onTrackEnded: (track, id) => {
+        if (this.broadcast === broadcast) this.onBroadcastTrackEnded(track, id);
+      },
+      onError: (error) => {
+        if (this.broadcast === broadcast) this.events.emit('error', error);
+      },
+    });
+    this.broadcast = broadcast;
+    this.followRole();
+  }
+
+  private peerConnectionFactory(): (config: RTCConfiguration) => RTCPeerConnection {
+    return this.options.peerConnectionFactory ?? ((config) => new RTCPeerConnection(config));
   }
 
   /**
@@ -376,9 +489,14 @@ export class Room {
     this.signaling = signaling;
     this.roomName = resumed.room;
     this.session = resumed.sessionId;
+    const before = this.local;
     this.local = Object.freeze({ ...resumed.participant });
     // lastSeq stays: the replay starts after the lastSeq we sent, and acceptSeq skips repeats.
-    if (!this.options.iceServers) this.mesh?.setIceServers(resumed.iceServers as RTCIceServer[]);
+    const iceServers = this.options.iceServers ?? (resumed.iceServers as RTCIceServer[]);
+    if (!this.options.iceServers) this.mesh?.setIceServers(iceServers);
+    this.followSelf(before); // promoted, demoted or muted while away: the replay holds no change from here
+    // The server let go of the old SFU connections: publish again; a fresh offer of the speakers follows.
+    this.broadcast?.restart(iceServers);
     this.setState('connected');
     this.events.emit('reconnected', 'resumed');
     this.listen(signaling); // delivers the replay that came with resumed
@@ -510,10 +628,8 @@ export class Room {
   /** The room is over: the one place that emits `disconnected`. */
   private finish(reason: DisconnectReason, error?: BifrostError): void {
     if (this.state === 'disconnected') return;
-    this.closeMesh();
-    if (this.localAudio && this.ownsLocalTrack) this.localAudio.track.stop();
-    this.localAudio = null;
-    this.ownsLocalTrack = false;
+    this.closeMedia();
+    this.dropLocalAudio();
     this.remotes.clear();
     this.setState('disconnected');
     this.events.emit('disconnected', reason, error);
@@ -530,7 +646,73 @@ export class Room {
     if (previous && previous.track !== local.track && this.ownsLocalTrack) previous.track.stop();
     this.localAudio = local;
     this.ownsLocalTrack = owned;
+    if (this.local.muted) local.track.enabled = false;
     await this.mesh?.setLocalAudio(local);
+    try {
+      await this.broadcast?.publish(local);
+    } catch (e) {
+      const error = asBifrostError(e, 'internal', 'publishing to the SFU');
+      // While reconnecting the audio waits for the session: a resume publishes it again.
+      if (error.code === 'connection-lost' && this.state === 'reconnecting') return;
+      if (this.localAudio === local) this.dropLocalAudio();
+      throw error;
+    }
+  }
+
+  /** Forgets the published audio without telling anyone, stopping the microphone the SDK opened. */
+  private dropLocalAudio(): void {
+    if (this.localAudio && this.ownsLocalTrack) this.localAudio.track.stop();
+    this.localAudio = null;
+    this.ownsLocalTrack = false;
+  }
+
+  private async getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream> {
+    if (this.options.getUserMedia) return this.options.getUserMedia(constraints);
+    const devices = (globalThis as { navigator?: Navigator }).navigator?.mediaDevices;
+    if (!devices || typeof devices.getUserMedia !== 'function') {
+      throw new BifrostError('unavailable', 'this page cannot use a microphone: getUserMedia needs https or localhost', 'no-media-devices');
+    }
+    return devices.getUserMedia(constraints);
+  }
+
+  /** A request of the app's, answered by the server; rejects with its refusal. */
+  private request(body: RequestBody): Promise<RequestAnswer> {
+    const signaling = this.signaling;
+    if (this.state !== 'connected' || !signaling) {
+      return Promise.reject(new BifrostError('connection-lost', `cannot send ${body.type} while ${this.state}`));
+    }
+    return signaling.request(body);
+  }
+
+  /**
+   * Broadcast rooms: your audio follows your role. A host or speaker publishes (the audio it
+   * had, or the microphone with `autoPublish`); a listener does not.
+   */
+  private followRole(): void {
+    const broadcast = this.broadcast;
+    if (!broadcast) return;
+    if (!maySpeak(this.local.role)) {
+      void broadcast.publish(null);
+      this.dropLocalAudio();
+    } else if (this.localAudio) {
+      broadcast.publish(this.localAudio).catch((e: unknown) => this.reportPublishing(e));
+    } else if (this.options.autoPublish ?? true) {
+      this.publishMicrophone(this.microphoneConstraints).catch((e: unknown) => this.reportPublishing(e));
+    }
+  }
+
+  private reportPublishing(e: unknown): void {
+    const error = asBifrostError(e, 'unavailable', 'publishing the microphone');
+    if (this.state !== 'disconnected' && error.code !== 'connection-lost') this.events.emit('error', error);
+  }
+
+  /**
+   * What the room decided about you: a host's mute disables the microphone track and unmuting
+   * enables it again; in broadcast rooms a promotion publishes and a demotion stops publishing.
+   */
+  private followSelf(before: LocalParticipant): void {
+    if (before.muted !== this.local.muted && this.localAudio) this.localAudio.track.enabled = !this.local.muted;
+    if (maySpeak(before.role) !== maySpeak(this.local.role)) this.followRole();
   }
 
   private setState(state: ConnectionState): void {
@@ -575,14 +757,36 @@ export class Room {
         this.events.emit('chat', chat);
         return;
       }
+      case 'participant-updated':
+        if (this.acceptSeq(message.seq)) this.onParticipantUpdated(message);
+        return;
       case 'offer':
       case 'answer':
       case 'candidate':
-        if (!this.pastIds.has(message.from)) this.mesh?.handleSignal(message);
+        if (message.from === SFU) this.broadcast?.handleSignal(message);
+        else if (!this.pastIds.has(message.from)) this.mesh?.handleSignal(message);
+        return;
+      case 'sfu-reset':
+        this.broadcast?.republish();
         return;
       default:
         return; // joined, resumed, ack, pong, error and disconnect are the Signaling's
     }
+  }
+
+  private onParticipantUpdated(message: ParticipantUpdatedFrame): void {
+    const info = message.participant;
+    if (info.id === this.local.id) {
+      const before = this.local;
+      this.local = Object.freeze({ ...info });
+      this.followSelf(before);
+      this.events.emit('participantUpdated', this.local, message.change);
+      return;
+    }
+    const participant = this.remotes.get(info.id);
+    if (!participant) return; // hidden, or one of our own earlier sessions
+    participant.update(info);
+    this.events.emit('participantUpdated', participant, message.change);
   }
 
   /**
@@ -600,7 +804,47 @@ export class Room {
   }
 
   private newParticipant(info: ParticipantInfo): RemoteParticipant {
-    return new RemoteParticipant(info, () => this.mesh?.stats(info.id) ?? Promise.resolve({ packetsReceived: 0, bytesReceived: 0 }));
+    return new RemoteParticipant(info, () => this.participantStats(info.id));
+  }
+
+  private async participantStats(id: string): Promise<AudioStats> {
+    const stats = this.broadcast ? await this.broadcast.audioStats() : await (this.mesh?.audioStats(id) ?? NO_AUDIO_STATS);
+    return participantAudioStats(stats, id);
+  }
+
+  /** The participant a broadcast stream belongs to: the one whose id its msid carries. */
+  private ownerOf(labels: readonly string[]): string | undefined {
+    for (const id of this.remotes.keys()) if (labels.some((label) => label.includes(id))) return id;
+    return undefined;
+  }
+
+  /** Broadcast audio plays at once, as the room expects; `attach()` moves it into an element of the app's. */
+  private onBroadcastTrack(track: MediaStreamTrack, participantId: string | undefined): void {
+    const participant = participantId === undefined ? undefined : this.remotes.get(participantId);
+    if (!participant) {
+      if (!this.unattributed.has(track)) this.unattributed.set(track, playTrack(track));
+      return;
+    }
+    this.subscribe(participant, track);
+    participant.playUntilAttached();
+  }
+
+  private onBroadcastTrackEnded(track: MediaStreamTrack, participantId: string | undefined): void {
+    if (this.unattributed.has(track)) {
+      const el = this.unattributed.get(track);
+      this.unattributed.delete(track);
+      if (el) stopPlaying(el);
+    }
+    const participant = participantId === undefined ? undefined : this.remotes.get(participantId);
+    if (participant && participant.audioTrack === track) this.unsubscribe(participant);
+  }
+
+  /** The SFU's way to the server. Nothing waits for a reconnect: a resumed session publishes anew. */
+  private sendToSfu(broadcast: Broadcast, request: RequestBody): Promise<RequestAnswer> {
+    if (this.broadcast !== broadcast || !this.signaling) {
+      return Promise.reject(new BifrostError('connection-lost', `${request.type} not sent: not connected`));
+    }
+    return this.signaling.request(request);
   }
 
   private onTrack(mesh: Mesh, id: string, track: MediaStreamTrack): void {
@@ -628,11 +872,16 @@ export class Room {
     this.events.emit('trackUnsubscribed', track, participant);
   }
 
-  /** Ends every call; their tracks are unsubscribed (a rejoin brings new ones). */
-  private closeMesh(): void {
+  /** Ends every call and SFU connection; their tracks are unsubscribed (a rejoin brings new ones). */
+  private closeMedia(): void {
     const mesh = this.mesh;
     this.mesh = null;
     mesh?.close();
+    const broadcast = this.broadcast;
+    this.broadcast = null;
+    broadcast?.close();
+    for (const el of this.unattributed.values()) if (el) stopPlaying(el);
+    this.unattributed.clear();
     const held = this.heldSignals;
     this.heldSignals = [];
     for (const h of held) h.reject(new BifrostError('connection-lost', `${h.request.type} not sent: the call is over`));

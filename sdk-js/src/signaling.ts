@@ -9,6 +9,7 @@ import {
   isKnownServerType,
   peekId,
   type AckFrame,
+  type AnswerFrame,
   type ClientMessage,
   type DisconnectFrame,
   type JoinedFrame,
@@ -49,7 +50,10 @@ export interface SignalingClosed {
 }
 
 export interface SignalingListener {
-  /** A room event or relayed signal (never `joined`, `resumed`, `ack`, `pong`: those are handled here). */
+  /**
+   * A room event or relayed signal (never `joined`, `resumed`, `ack`, `pong`, nor an SFU answer
+   * to a request: those are handled here).
+   */
   onMessage(message: ServerMessage): void;
   /** An `error` frame that answers no pending request, or a frame that could not be decoded. */
   onError(error: BifrostError): void;
@@ -57,15 +61,24 @@ export interface SignalingListener {
   onClosed(closed: SignalingClosed): void;
 }
 
+/**
+ * What answers a request: `ack`, `pong` for a ping, or the SFU's `answer` carrying the id of a
+ * publisher offer.
+ */
+export type RequestAnswer = AckFrame | PongFrame | AnswerFrame;
+
 interface Pending {
   type: string;
-  resolve(answer: AckFrame | PongFrame): void;
+  resolve(answer: RequestAnswer): void;
   reject(error: BifrostError): void;
   timer: ReturnType<typeof setTimeout>;
 }
 
 /** A short prefix per request type makes ids readable in logs: o1, i2, c3… */
-const ID_PREFIX: { [type: string]: string } = { offer: 'o', answer: 'a', candidate: 'i', chat: 'c', ping: 'k', leave: 'l' };
+const ID_PREFIX: { [type: string]: string } = {
+  offer: 'o', answer: 'a', candidate: 'i', chat: 'c', ping: 'k', leave: 'l',
+  'raise-hand': 'h', 'lower-hand': 'h', promote: 'r', demote: 'r', mute: 'm', unpublish: 'u',
+};
 
 type Delivery = { kind: 'message'; message: ServerMessage } | { kind: 'error'; error: BifrostError } | { kind: 'closed'; closed: SignalingClosed };
 
@@ -144,17 +157,18 @@ export class Signaling {
   }
 
   /**
-   * Sends a request with a fresh id and resolves with its answer (`ack` or `pong`). Rejects with
-   * a BifrostError: the server's code for an `error` answer, `timeout`, or `connection-lost`.
+   * Sends a request with a fresh id and resolves with its answer (see {@link RequestAnswer}).
+   * Rejects with a BifrostError: the server's code for an `error` answer, `timeout`, or
+   * `connection-lost`.
    */
-  request(body: RequestBody, timeoutMs: number = this.options.requestTimeoutMs): Promise<AckFrame | PongFrame> {
+  request(body: RequestBody, timeoutMs: number = this.options.requestTimeoutMs): Promise<RequestAnswer> {
     const ws = this.ws;
     if (this.ended || !this.joinedFrame || !ws || ws.readyState !== WS_OPEN) {
       return Promise.reject(new BifrostError('connection-lost', `cannot send ${body.type}: not connected`));
     }
     const id = `${ID_PREFIX[body.type] ?? 'r'}${++this.counter}`;
     const frame = encodeClient({ ...body, id } as ClientMessage);
-    return new Promise<AckFrame | PongFrame>((resolve, reject) => {
+    return new Promise<RequestAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new BifrostError('timeout', `no answer to ${body.type} ${id} within ${timeoutMs} ms`));
@@ -229,6 +243,12 @@ export class Signaling {
       case 'disconnect':
         this.disconnectFrame = message; // the close follows; it is reported with it
         return;
+      case 'answer': {
+        const pending = message.id !== undefined ? this.settle(message.id) : undefined;
+        if (pending) pending.resolve(message); // the SFU's answer to our publisher offer
+        else if (this.joinedFrame) this.queue({ kind: 'message', message });
+        return;
+      }
       default:
         if (this.joinedFrame) this.queue({ kind: 'message', message }); // nothing else comes before joined or resumed
     }

@@ -98,8 +98,8 @@ export class FakeWebSocket {
 
 // ------------------------------------------------------------------------------ server
 
-export function participant(id: string, identity = id.replace(/^p_/, ''), role = 'speaker'): ParticipantInfo {
-  return { id, identity, name: identity.toUpperCase(), role, metadata: '' };
+export function participant(id: string, identity = id.replace(/^p_/, ''), role = 'speaker', flags: Partial<ParticipantInfo> = {}): ParticipantInfo {
+  return { id, identity, name: identity.toUpperCase(), role, metadata: '', handRaised: false, muted: false, publishing: false, ...flags };
 }
 
 export function joinedFrame(selfId: string, others: ParticipantInfo[] = [], overrides: Partial<JoinedFrame> = {}): JoinedFrame {
@@ -107,6 +107,7 @@ export function joinedFrame(selfId: string, others: ParticipantInfo[] = [], over
     type: 'joined',
     protocol: 1,
     room: 'demo',
+    mode: 'mesh',
     sessionId: `s_${selfId}`,
     participant: participant(selfId, 'me', 'host'),
     participants: others,
@@ -124,6 +125,7 @@ export function resumedFrame(selfId: string, seq: number, overrides: Partial<Res
     type: 'resumed',
     protocol: 1,
     room: 'demo',
+    mode: 'mesh',
     sessionId: `s_${selfId}`,
     participant: participant(selfId, 'me', 'host'),
     iceServers: [{ urls: ['stun:stun.example.org:3478'] }],
@@ -340,11 +342,14 @@ export class FakePeerConnection {
     this.signalingState = 'closed';
   }
 
+  /** What getStats() reports, one entry per stats object. */
+  stats: object[] = [
+    { type: 'inbound-rtp', kind: 'audio', packetsReceived: 50, bytesReceived: 4000, totalAudioEnergy: 0.25, audioLevel: 0.1 },
+    { type: 'outbound-rtp', kind: 'audio', packetsSent: 50, bytesSent: 4000 },
+  ];
+
   async getStats(): Promise<Map<string, object>> {
-    return new Map<string, object>([
-      ['in1', { type: 'inbound-rtp', kind: 'audio', packetsReceived: 50, bytesReceived: 4000 }],
-      ['out1', { type: 'outbound-rtp', kind: 'audio', packetsSent: 50, bytesSent: 4000 }],
-    ]);
+    return new Map<string, object>(this.stats.map((entry, i) => [`s${i}`, entry]));
   }
 
   /** The browser found a local candidate (or, with null, finished gathering). */
@@ -354,9 +359,9 @@ export class FakePeerConnection {
     });
   }
 
-  /** Remote audio arrives on a transceiver the remote offer created. */
-  remoteTrack(track: FakeTrack): void {
-    this.ontrack?.({ track, streams: [] });
+  /** Remote audio arrives on a transceiver the remote offer created; `streams` are its msid stream ids. */
+  remoteTrack(track: FakeTrack, streams: string[] = []): void {
+    this.ontrack?.({ track, streams: streams.map((id) => ({ id })) });
   }
 
   private directions(): string {

@@ -142,7 +142,10 @@ describe('server codec', () => {
     };
     const decoded = decodeServer(JSON.stringify(frame));
     assert.equal(decoded.type, 'joined');
-    assert.deepEqual(JSON.parse(encodeServer(decoded)).participant, { id: 'p_a', identity: 'a', name: 'A', role: 'host', metadata: '' });
+    assert.deepEqual(JSON.parse(encodeServer(decoded)).participant, {
+      id: 'p_a', identity: 'a', name: 'A', role: 'host', metadata: '', handRaised: false, muted: false, publishing: false,
+    });
+    assert.equal(decoded.type === 'joined' && decoded.mode, 'mesh', 'a server without modes has mesh rooms');
     assert.deepEqual(decodeServer('{"type":"pong","id":"k1","serverTime":5}'), { type: 'pong', id: 'k1' });
   });
 

@@ -37,7 +37,10 @@ describe('joining', () => {
     assert.equal(room.connectionState, 'connected');
     assert.equal(room.name, 'demo');
     assert.equal(room.sessionId, 's_p_me');
-    assert.deepEqual(room.localParticipant, { id: 'p_me', identity: 'me', name: 'ME', role: 'host', metadata: '' });
+    assert.deepEqual(room.localParticipant, {
+      id: 'p_me', identity: 'me', name: 'ME', role: 'host', metadata: '', handRaised: false, muted: false, publishing: false,
+    });
+    assert.equal(room.mode, 'mesh');
     assert.deepEqual([...room.participants.keys()], ['p_bob']);
     assert.equal(room.participants.get('p_bob')?.identity, 'bob');
     await room.leave();
