@@ -52,9 +52,9 @@ async function openPage(context, label) {
   return page;
 }
 
-/** Joins through the SDK and records the room's events in the page; a host publishes its microphone. */
-async function join(page, roomToken, publish) {
-  return page.evaluate(async ({ base, roomToken, publish }) => {
+/** Joins through the SDK (a host publishes its microphone by itself) and records the room's events in the page. */
+async function join(page, roomToken) {
+  return page.evaluate(async ({ base, roomToken }) => {
     window.events = [];
     const room = await window.Bifrost.connect(base, roomToken, { iceServers: [] });
     for (const name of ['participantJoined', 'participantLeft', 'participantUpdated', 'reconnecting', 'reconnected',
@@ -65,18 +65,17 @@ async function join(page, roomToken, publish) {
       }));
     }
     window.room = room;
-    if (publish) await room.publishMicrophone();
     return { id: room.localParticipant.id, mode: room.mode };
-  }, { base: baseUrl, roomToken, publish });
+  }, { base: baseUrl, roomToken });
 }
 
-/** Received audio streams: id -> [packetsReceived, totalAudioEnergy]. */
+/** Received audio streams, by sender where the SDK knows it (else by position): [packetsReceived, totalAudioEnergy]. */
 function received(page) {
   return page.evaluate(async () => {
     const out = {};
-    for (const s of await window.room.audioStats()) {
-      out[s.id] = [s.packetsReceived || 0, s.totalAudioEnergy || 0];
-    }
+    (await window.room.audioStats()).received.forEach((s, i) => {
+      out[s.participantId || `#${i}`] = [s.packetsReceived || 0, s.totalAudioEnergy || 0];
+    });
     return out;
   });
 }
@@ -117,14 +116,14 @@ async function ask(line) {
 async function run(context) {
   const room = `radio-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const hostPage = await openPage(context, 'host');
-  const host = await join(hostPage, await token(room, 'host', 'host'), true);
+  const host = await join(hostPage, await token(room, 'host', 'host'));
   if (host.mode !== 'broadcast') throw new Error(`the room is ${host.mode}, not broadcast`);
   const listenerPages = [];
   const listeners = [];
   for (let i = 0; i < LISTENERS; i++) {
     const page = await openPage(context, `listener-${i}`);
     listenerPages.push(page);
-    listeners.push(await join(page, await token(room, `listener-${i}`, 'listener'), false));
+    listeners.push(await join(page, await token(room, `listener-${i}`, 'listener')));
   }
   stderr(`joined ${room}: host ${host.id}, listeners ${listeners.map((l) => l.id).join(', ')}`);
 
@@ -136,7 +135,7 @@ async function run(context) {
   const others = listenerPages.slice(1);
   await hostPage.evaluate((id) => window.room.promote(id), listeners[0].id);
   await waitFor('the promoted listener publishes', () => promoted.evaluate(async () =>
-    (await window.room.audioStats()).length >= 0 && window.room.localParticipant.publishing), 20_000);
+    (await window.room.audioStats()).packetsSent > 0), 20_000);
   await everyPageHears(others, 2, 'listeners hear the host and the promoted speaker');
   await everyPageHears([hostPage], 1, 'the host hears the promoted speaker');
 

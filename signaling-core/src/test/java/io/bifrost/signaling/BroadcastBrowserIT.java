@@ -63,6 +63,9 @@ class BroadcastBrowserIT {
                     assertThat(request.path("kill").asText()).isEqualTo("edge");
                     URI origin = sfu.originOf(request.path("room").asText()).orElseThrow();
                     JanusFixture edge = origin.equals(first.wsUri()) ? second : first;
+                    Map<URI, Integer> before = sfu.subscriberCounts();
+                    assertThat(before.getOrDefault(edge.wsUri(), 0)).as("listeners on the edge: %s", before).isPositive();
+                    assertThat(before.getOrDefault(origin, 0)).as("listeners on the origin: %s", before).isPositive();
                     edge.kill();
                     killed.add(edge.wsUri());
                     return "killed";

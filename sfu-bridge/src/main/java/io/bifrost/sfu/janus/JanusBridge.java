@@ -122,6 +122,14 @@ public final class JanusBridge implements SfuBridge {
         return alive;
     }
 
+    /**
+     * How many of this bridge's subscribers each node serves now, for metrics and health pages.
+     * Waits for the bridge's thread, which owns the counts.
+     */
+    public Map<URI, Integer> subscriberCounts() {
+        return CompletableFuture.supplyAsync(() -> Map.copyOf(load), executor).join();
+    }
+
     /** The node a room's speakers publish to now, if any is alive; every Bifrost node picks the same. */
     public Optional<URI> originOf(String room) {
         return placement.origin(room, this::isUp);
