@@ -189,7 +189,14 @@ export class Broadcast {
       return;
     }
     if (signal.type !== 'offer') return; // the subscriber's answers are ours
-    const connection = this.subscriber ?? this.newSubscriber();
+    let connection = this.subscriber ?? this.newSubscriber();
+    const current = connection.pc.remoteDescription;
+    if (current && iceUfrag(current.sdp) !== iceUfrag(signal.sdp)) {
+      // New ICE credentials: the subscription moved to another SFU connection (another node,
+      // after a failure). Its offer cannot renegotiate m-lines it never saw: start afresh.
+      this.endSubscriber();
+      connection = this.newSubscriber();
+    }
     const pc = connection.pc;
     await pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp });
     await pc.setLocalDescription();
@@ -244,9 +251,14 @@ export class Broadcast {
   }
 
   private closeSubscriber(): void {
+    this.endSubscriber();
+    this.receiving = Promise.resolve();
+  }
+
+  /** Closes the subscriber connection and ends its tracks; the queue of SFU signals goes on. */
+  private endSubscriber(): void {
     this.subscriber?.close();
     this.subscriber = null;
-    this.receiving = Promise.resolve();
     const received = Array.from(this.received);
     this.received.clear();
     for (const [track, r] of received) if (r.live) this.options.onTrackEnded(track, r.owner);
@@ -333,4 +345,9 @@ class SfuConnection {
       this.options.onError(error);
     });
   }
+}
+
+/** The first ICE username fragment of an SDP: the same for every offer of one SFU connection. */
+function iceUfrag(sdp: string | undefined): string | undefined {
+  return /^a=ice-ufrag:(\S+)/m.exec(sdp ?? '')?.[1];
 }

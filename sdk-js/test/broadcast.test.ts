@@ -244,6 +244,27 @@ describe('broadcast listening', () => {
     assert.deepEqual(log, ['subscribed p_bob', 'unsubscribed p_bob']);
   });
 
+  test("an offer with new ICE credentials (a moved subscription) gets a new connection; the old one's tracks end", async () => {
+    const { room, ws } = await broadcastRoom('listener', [participant('p_bob')]);
+    const log = record(room);
+    ws.autoReply = (f) => (f.type === 'answer' || f.type === 'candidate' ? { type: 'ack', id: f.id } : null);
+    const sdp = (ufrag: string, version: number) => `v=0\r\no=- ${version} ${version} IN IP4 10.0.0.2\r\ns=-\r\na=ice-ufrag:${ufrag}\r\n`;
+    ws.receive({ type: 'offer', from: 'sfu', target: 'subscriber', sdp: sdp('aaaa', 1) });
+    await ws.nextSent('answer');
+    const first = await pc(0);
+    first.remoteTrack(new FakeTrack('audio'), ['janus-p_bob']);
+    ws.receive({ type: 'offer', from: 'sfu', target: 'subscriber', sdp: sdp('aaaa', 2) });
+    await ws.nextSent('answer');
+    assert.equal(FakePeerConnection.created.length, 1, 'a renegotiation of the same connection keeps it');
+
+    ws.receive({ type: 'offer', from: 'sfu', target: 'subscriber', sdp: sdp('bbbb', 1) });
+    await ws.nextSent('answer');
+    const moved = await pc(1);
+    assert.equal(first.closed, true);
+    assert.deepEqual(moved.remoteDescriptions.map((d) => d.sdp), [sdp('bbbb', 1)]);
+    assert.deepEqual(log, ['subscribed p_bob', 'unsubscribed p_bob']);
+  });
+
   test('an sfu-unavailable error without id is reported and the room stays connected', async () => {
     const { room, ws } = await broadcastRoom('listener');
     const log = record(room);

@@ -16,7 +16,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
-import { launch, oneLine, sleep, waitFor, withTimeout } from './chromium.mjs';
+import { devToken, launch, oneLine, openSdkPage, sleep, waitFor, withTimeout } from './chromium.mjs';
 
 const DEADLINE_MS = 150_000;
 const LISTENERS = 5;
@@ -33,23 +33,7 @@ function stderr(line) {
 }
 
 async function token(room, identity, role) {
-  const url = `${baseUrl}/dev/token?room=${encodeURIComponent(room)}&identity=${encodeURIComponent(identity)}`
-    + `&role=${role}&mode=broadcast`;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET /dev/token answered ${response.status}`);
-  return (await response.json()).token;
-}
-
-async function openPage(context, label) {
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') stderr(`[page ${label}] console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => stderr(`[page ${label}] uncaught: ${err && err.message ? err.message : err}`));
-  await page.goto(`${baseUrl}/healthz`, { waitUntil: 'load', timeout: 15_000 });
-  await page.addScriptTag({ type: 'module', content: "import * as sdk from '/sdk/index.js'; window.Bifrost = sdk;" });
-  await page.waitForFunction(() => window.Bifrost && window.Bifrost.connect, null, { timeout: 10_000 });
-  return page;
+  return devToken(baseUrl, room, identity, { role, mode: 'broadcast' });
 }
 
 /** Joins through the SDK (a host publishes its microphone by itself) and records the room's events in the page. */
@@ -115,13 +99,13 @@ async function ask(line) {
 
 async function run(context) {
   const room = `radio-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const hostPage = await openPage(context, 'host');
+  const hostPage = await openSdkPage(context, baseUrl, 'host', stderr);
   const host = await join(hostPage, await token(room, 'host', 'host'));
   if (host.mode !== 'broadcast') throw new Error(`the room is ${host.mode}, not broadcast`);
   const listenerPages = [];
   const listeners = [];
   for (let i = 0; i < LISTENERS; i++) {
-    const page = await openPage(context, `listener-${i}`);
+    const page = await openSdkPage(context, baseUrl, `listener-${i}`, stderr);
     listenerPages.push(page);
     listeners.push(await join(page, await token(room, `listener-${i}`, 'listener')));
   }

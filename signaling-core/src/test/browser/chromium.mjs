@@ -84,3 +84,24 @@ export async function waitFor(what, check, ms = 20_000, every = 200) {
     await sleep(every);
   }
 }
+
+/** A token from the test server's /dev/token (it runs with its development key); `params` adds role, mode… */
+export async function devToken(baseUrl, room, identity, params = {}) {
+  const query = new URLSearchParams({ room, identity, ...params });
+  const response = await fetch(`${baseUrl}/dev/token?${query}`);
+  if (!response.ok) throw new Error(`GET /dev/token answered ${response.status}`);
+  return (await response.json()).token;
+}
+
+/** Opens a page on the server's origin with the SDK (served at /sdk/) loaded as window.Bifrost. */
+export async function openSdkPage(context, baseUrl, label, log) {
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') log(`[page ${label}] console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => log(`[page ${label}] uncaught: ${err && err.message ? err.message : err}`));
+  await page.goto(`${baseUrl}/healthz`, { waitUntil: 'load', timeout: 15_000 });
+  await page.addScriptTag({ type: 'module', content: "import * as sdk from '/sdk/index.js'; window.Bifrost = sdk;" });
+  await page.waitForFunction(() => window.Bifrost && window.Bifrost.connect, null, { timeout: 10_000 });
+  return page;
+}

@@ -17,7 +17,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
-import { launch, oneLine, sleep, waitFor, withTimeout } from './chromium.mjs';
+import { devToken, launch, oneLine, openSdkPage, sleep, waitFor, withTimeout } from './chromium.mjs';
 
 const DEADLINE_MS = 100_000;
 const [baseArg, artifactArg, expiredToken] = process.argv.slice(2);
@@ -31,23 +31,7 @@ function stderr(line) {
 }
 
 async function token(room, identity) {
-  const url = `${baseUrl}/dev/token?room=${encodeURIComponent(room)}&identity=${encodeURIComponent(identity)}&role=speaker`;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET /dev/token answered ${response.status}`);
-  return (await response.json()).token;
-}
-
-/** Opens a page on the server's origin with the SDK loaded as window.Bifrost. */
-async function openPage(context, label) {
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') stderr(`[page ${label}] console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => stderr(`[page ${label}] uncaught: ${err && err.message ? err.message : err}`));
-  await page.goto(`${baseUrl}/healthz`, { waitUntil: 'load', timeout: 15_000 });
-  await page.addScriptTag({ type: 'module', content: "import * as sdk from '/sdk/index.js'; window.Bifrost = sdk;" });
-  await page.waitForFunction(() => window.Bifrost && window.Bifrost.connect, null, { timeout: 10_000 });
-  return page;
+  return devToken(baseUrl, room, identity, { role: 'speaker' });
 }
 
 /** Joins through the SDK, publishes the fake microphone, and records the room's events in the page. */
@@ -129,7 +113,7 @@ async function run(context) {
   const pages = [];
   const ids = [];
   for (const label of ['a', 'b', 'c']) {
-    const page = await openPage(context, label);
+    const page = await openSdkPage(context, baseUrl, label, stderr);
     pages.push(page);
     ids.push(await join(page, await token(room, `user-${label}`)));
   }
