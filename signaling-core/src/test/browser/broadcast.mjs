@@ -15,8 +15,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import readline from 'node:readline';
-import { devToken, launch, oneLine, openSdkPage, sleep, waitFor, withTimeout } from './chromium.mjs';
+import { devToken, launch, openSdkPage, sleep, testDriver, waitFor, withTimeout } from './chromium.mjs';
 
 const DEADLINE_MS = 150_000;
 const LISTENERS = 5;
@@ -25,8 +24,7 @@ const FLOW_SAMPLE_MS = 2_000;
 const [baseArg, artifactArg] = process.argv.slice(2);
 const baseUrl = (baseArg || '').replace(/\/+$/, '');
 const result = { ok: false, checks: {}, error: null };
-const stdin = readline.createInterface({ input: process.stdin });
-const stdinLines = stdin[Symbol.asyncIterator]();
+const driver = testDriver();
 
 function stderr(line) {
   process.stderr.write(line + '\n');
@@ -92,9 +90,7 @@ async function everyPageHears(pages, count, what, ms = 40_000) {
 }
 
 async function ask(line) {
-  process.stdout.write(JSON.stringify(line) + '\n');
-  const answer = await withTimeout(stdinLines.next(), 20_000, `an answer to ${JSON.stringify(line)}`);
-  if (answer.done || answer.value.trim() !== 'killed') throw new Error(`unexpected answer ${JSON.stringify(answer.value)}`);
+  await driver.ask(line, 'killed', 20_000);
 }
 
 async function run(context) {
@@ -148,13 +144,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((e) => {
-    result.ok = false;
-    result.error = oneLine(e && e.message ? e.message : String(e));
-  })
-  .finally(() => {
-    process.stdout.write(JSON.stringify(result) + '\n');
-    stdin.close();
-    process.exit(result.ok ? 0 : 1);
-  });
+driver.finish(main, result);

@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -104,4 +105,34 @@ export async function openSdkPage(context, baseUrl, label, log) {
   await page.addScriptTag({ type: 'module', content: "import * as sdk from '/sdk/index.js'; window.Bifrost = sdk;" });
   await page.waitForFunction(() => window.Bifrost && window.Bifrost.connect, null, { timeout: 10_000 });
   return page;
+}
+
+/**
+ * The conversation with the Java test that started the script: a request is a line of JSON on
+ * stdout, answered by one line on stdin; the result is the last stdout line, and the exit code.
+ */
+export function testDriver() {
+  const stdin = readline.createInterface({ input: process.stdin });
+  const lines = stdin[Symbol.asyncIterator]();
+  return {
+    /** Asks the test for something and waits for its answer, which must be `expected`. */
+    async ask(request, expected, ms) {
+      process.stdout.write(JSON.stringify(request) + '\n');
+      const answer = await withTimeout(lines.next(), ms, `an answer to ${JSON.stringify(request)}`);
+      if (answer.done || answer.value.trim() !== expected) throw new Error(`unexpected answer ${JSON.stringify(answer.value)}`);
+    },
+    /** Runs `main`, then prints `result` (its error, if main threw) and exits. */
+    finish(main, result) {
+      main()
+        .catch((e) => {
+          result.ok = false;
+          result.error = oneLine(e && e.message ? e.message : String(e));
+        })
+        .finally(() => {
+          process.stdout.write(JSON.stringify(result) + '\n');
+          stdin.close();
+          process.exit(result.ok ? 0 : 1);
+        });
+    },
+  };
 }

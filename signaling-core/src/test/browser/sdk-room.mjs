@@ -16,15 +16,13 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import readline from 'node:readline';
-import { devToken, launch, oneLine, openSdkPage, sleep, waitFor, withTimeout } from './chromium.mjs';
+import { devToken, launch, openSdkPage, sleep, testDriver, waitFor, withTimeout } from './chromium.mjs';
 
 const DEADLINE_MS = 100_000;
 const [baseArg, artifactArg, expiredToken] = process.argv.slice(2);
 const baseUrl = (baseArg || '').replace(/\/+$/, '');
 const result = { ok: false, checks: {}, error: null };
-const stdin = readline.createInterface({ input: process.stdin });
-const stdinLines = stdin[Symbol.asyncIterator]();
+const driver = testDriver();
 
 function stderr(line) {
   process.stderr.write(line + '\n');
@@ -103,9 +101,7 @@ async function everyoneHearsEveryone(pages, what) {
 }
 
 async function ask(line) {
-  process.stdout.write(JSON.stringify(line) + '\n');
-  const answer = await withTimeout(stdinLines.next(), 10_000, `an answer to ${JSON.stringify(line)}`);
-  if (answer.done || answer.value.trim() !== 'killed') throw new Error(`unexpected answer ${JSON.stringify(answer.value)}`);
+  await driver.ask(line, 'killed', 10_000);
 }
 
 async function run(context) {
@@ -193,13 +189,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((e) => {
-    result.ok = false;
-    result.error = oneLine(e && e.message ? e.message : String(e));
-  })
-  .finally(() => {
-    process.stdout.write(JSON.stringify(result) + '\n');
-    stdin.close();
-    process.exit(result.ok ? 0 : 1);
-  });
+driver.finish(main, result);

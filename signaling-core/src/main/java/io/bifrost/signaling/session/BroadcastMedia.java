@@ -119,7 +119,7 @@ final class BroadcastMedia {
             sfu.unpublish(room.name(), self);
         }
         room.update(self, self, new ParticipantChange.Publishing(false), seq -> ack(id),
-                refusal -> client.fail(id, ErrorCode.NOT_FOUND, refusal.getMessage()));
+                refusal -> client.fail(id, SignalingSession.code(refusal), refusal.getMessage()));
     }
 
     void answer(ClientMessage.Answer answer) {

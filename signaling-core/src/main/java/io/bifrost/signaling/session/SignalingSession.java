@@ -624,7 +624,8 @@ public final class SignalingSession implements RoomMember {
                 claims.metadata());
     }
 
-    private static ErrorCode code(RoomException e) {
+    /** The wire code of a room's refusal. */
+    static ErrorCode code(RoomException e) {
         switch (e.kind()) {
             case ROOM_FULL: return ErrorCode.ROOM_FULL;
             case NOT_FOUND: return ErrorCode.NOT_FOUND;
