@@ -113,7 +113,7 @@ public final class Bifrost implements AutoCloseable {
                 new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
                         l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow()),
                 config.ice().urls().isEmpty() ? List.of() : List.of(IceServer.of(config.ice().urls())),
-                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, redis != null);
+                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null);
         metrics.gauges(sessions::count, bus::rooms);
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -24,7 +24,7 @@ class ClusterIT extends CrossNodeRoomContract {
     @BeforeAll
     static void start() throws Exception {
         redis = RedisFixture.start();
-        nodes = TestNode.startAll(3, Map.of("redis.url", redis.url(), "rooms.resumeWindow", "10s"));
+        nodes = TestNode.startAll(3, Map.of("redis.url", redis.url(), "rooms.resumeWindow", "10s", "rooms.largeAudience", LARGE_AUDIENCE));
     }
 
     @AfterAll

@@ -20,6 +20,8 @@ abstract class CrossNodeRoomContract {
     static final String SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
     static final String CANDIDATE = "{\"candidate\":\"candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}";
     private static final int MESSAGES_EACH = 20;
+    /** Nodes run with this {@code rooms.largeAudience}: the third listener makes a large audience. */
+    static final String LARGE_AUDIENCE = "2";
 
     /** Three nodes sharing one Redis. */
     abstract List<TestNode> nodes();
@@ -58,6 +60,35 @@ abstract class CrossNodeRoomContract {
             assertThat(muted.path("participant").path("role").asText()).isEqualTo("speaker");
         }
     }
+
+    @Test
+    void everyNodeCountsTheSameAudienceAndStopsAnnouncingListenersOnceItIsLarge() throws Exception {
+        String room = "radio-audience-" + System.nanoTime();
+        List<TestNode> nodes = nodes();
+        try (WsClient host = nodes.get(0).join(room, "host", Role.HOST, RoomMode.BROADCAST);
+             WsClient ann = nodes.get(1).join(room, "ann", Role.LISTENER);
+             WsClient bob = nodes.get(2).join(room, "bob", Role.LISTENER);
+             WsClient carl = nodes.get(1).join(room, "carl", Role.LISTENER)) {
+            for (WsClient client : List.of(host, ann, bob, carl)) {
+                assertListed(client.expectListeners(3), false);
+            }
+            try (WsClient dave = nodes.get(2).join(room, "dave", Role.LISTENER)) {
+                assertThat(dave.joined().path("participants")).extracting(p -> p.path("id").asText())
+                        .containsExactly(host.id());
+                for (WsClient client : List.of(host, ann, bob, carl, dave)) {
+                    assertListed(client.expectListeners(4), false);
+                }
+                dave.send(Map.of("type", "leave", "id", "bye"));
+            }
+            assertListed(host.expectListeners(3), false);
+            assertThat(host.framesWithin(java.time.Duration.ofMillis(500)))
+                    .as("joins and leaves of listeners once the audience is large")
+                    .filteredOn(f -> f.path("type").asText().startsWith("participant-"))
+                    .extracting(f -> f.path("participant").path("identity").asText(f.path("participantId").asText()))
+                    .containsExactly("ann", "bob"); // the two announced while the audience was small
+        }
+    }
+
 
     @Test
     void participantsOnThreeNodesSeeEachOtherRelayAndChatInOneOrder() throws Exception {
@@ -130,5 +161,9 @@ abstract class CrossNodeRoomContract {
             seen.add(seq + " " + chat.path("text").asText());
         }
         return seen;
+    }
+
+    static void assertListed(JsonNode listeners, boolean listed) {
+        assertThat(listeners.path("listed").asBoolean()).as("listed: %s", listeners).isEqualTo(listed);
     }
 }

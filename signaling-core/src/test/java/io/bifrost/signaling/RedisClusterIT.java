@@ -17,7 +17,7 @@ class RedisClusterIT extends CrossNodeRoomContract {
     @BeforeAll
     static void start() throws Exception {
         redis = RedisClusterFixture.start();
-        nodes = TestNode.startAll(3, Map.of("redis.url", redis.url()));
+        nodes = TestNode.startAll(3, Map.of("redis.url", redis.url(), "rooms.largeAudience", LARGE_AUDIENCE));
     }
 
     @AfterAll

@@ -82,6 +82,7 @@ class RoomControlIT {
              WsClient listener = node.join("radio-refuse", "ann", Role.LISTENER)) {
             host.expect("participant-joined");
             host.expect("participant-joined");
+            host.expectListeners(1);
             listener.send(Map.of("type", "promote", "id", "p1", "participantId", listener.id()));
             speaker.send(Map.of("type", "mute", "id", "m1", "participantId", host.id()));
             listener.send(Map.of("type", "demote", "id", "d1", "participantId", speaker.id()));

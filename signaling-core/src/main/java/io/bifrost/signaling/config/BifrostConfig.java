@@ -46,8 +46,11 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      *     invisible to the others, so that its client can resume; 0 disables resume; default 20s
      * @param defaultMode the mode of a room whose creating token names none: {@code mesh} or
      *     {@code broadcast}; default {@code mesh}
+     * @param largeAudience a broadcast room with more listeners than this is a large audience:
+     *     its listeners' joins and leaves are no longer announced one by one, clients get a
+     *     {@code listeners} count instead; default 100
      */
-    public record Rooms(int maxParticipants, Duration resumeWindow, String defaultMode) {}
+    public record Rooms(int maxParticipants, Duration resumeWindow, String defaultMode, int largeAudience) {}
 
     /**
      * @param maxMessageBytes a larger frame is refused with {@code too-large}; default 64 KiB
@@ -106,7 +109,7 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
         return new BifrostConfig(
                 new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true),
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
-                new Rooms(100, Duration.ofSeconds(20), "mesh"),
+                new Rooms(100, Duration.ofSeconds(20), "mesh", 100),
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30)),
                 new Ice(List.of()),
                 new Redis("", Duration.ofSeconds(10), 10_000),

@@ -33,6 +33,7 @@ final class ConfigValidator {
         check.that(!c.rooms().resumeWindow().isNegative(), "rooms.resumeWindow", "must not be negative (0 turns resume off)");
         check.that(c.rooms().defaultMode().equals("mesh") || c.rooms().defaultMode().equals("broadcast"),
                 "rooms.defaultMode", "must be mesh or broadcast");
+        check.that(c.rooms().largeAudience() >= 0, "rooms.largeAudience", "must not be negative (0 counts every listener)");
         for (String url : c.sfu().janus()) {
             check.that(url.startsWith("ws://") || url.startsWith("wss://"), "sfu.janus",
                     "entries must be Janus WebSocket API URLs starting with ws:// or wss://");

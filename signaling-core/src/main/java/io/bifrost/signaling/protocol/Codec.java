@@ -153,6 +153,9 @@ public final class Codec {
                 g.writeFieldName("participant");
                 writeParticipant(g, event.participant());
                 g.writeStringField("change", event.change());
+            } else if (message instanceof ServerMessage.Listeners audience) {
+                g.writeNumberField("count", audience.count());
+                g.writeBooleanField("listed", audience.listed());
             } else if (message instanceof ServerMessage.FromSfu signal) {
                 writeIdIfAny(g, signal.id());
                 g.writeStringField("from", ClientMessage.SFU);
@@ -216,6 +219,8 @@ public final class Codec {
             case "participant-updated":
                 return new ServerMessage.ParticipantUpdated(root.path("seq").asLong(), participant(root.get("participant")),
                         text(root, "change"));
+            case "listeners":
+                return new ServerMessage.Listeners(root.path("count").asInt(), root.path("listed").asBoolean());
             case "sfu-reset":
                 return new ServerMessage.SfuReset(text(root, "target"), text(root, "reason"));
             case "offer":

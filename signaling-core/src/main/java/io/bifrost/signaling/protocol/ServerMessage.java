@@ -41,6 +41,17 @@ public sealed interface ServerMessage {
     }
 
     /**
+     * How many listeners a broadcast room has: sent on joining and resuming, then when the count
+     * changed, at most about once a second.
+     *
+     * @param listed whether each listener's join and leave is announced; false in a large
+     *     audience, whose participant list holds the speakers and the raised hands only
+     */
+    record Listeners(int count, boolean listed) implements ServerMessage {
+        @Override public String type() { return "listeners"; }
+    }
+
+    /**
      * A signal from the room's SFU: the answer to a publisher's offer ({@code id} is the offer's),
      * an offer for the subscriber connection, or a candidate of either.
      *

@@ -13,4 +13,4 @@ import java.util.List;
 /** What every session of a node shares; {@code sfu} is null when the node has none. */
 record SessionServices(Rooms rooms, ClusterBus bus, Fanout fanout, Sessions sessions, Codec codec,
                        BifrostMetrics metrics, SessionLimits limits, List<IceServer> iceServers,
-                       RoomMode defaultMode, SfuBridge sfu) {}
+                       RoomMode defaultMode, SfuBridge sfu, Audiences audiences) {}

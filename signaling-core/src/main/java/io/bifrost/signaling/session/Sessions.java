@@ -27,14 +27,15 @@ public final class Sessions {
     /**
      * @param defaultMode the mode of rooms whose creating token names none
      * @param sfu the SFU of broadcast rooms, or null when the node has none
+     * @param largeAudience listeners a broadcast room may have before they are counted instead of announced
      * @param resumableAfterShutdown whether clients of a stopping node can resume elsewhere (a
      *     cluster): then their sessions wait for that instead of leaving at once
      */
     public Sessions(Rooms rooms, ClusterBus bus, Fanout fanout, Codec codec, BifrostMetrics metrics,
                     SessionLimits limits, List<IceServer> iceServers, RoomMode defaultMode, SfuBridge sfu,
-                    boolean resumableAfterShutdown) {
+                    int largeAudience, boolean resumableAfterShutdown) {
         this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers,
-                defaultMode, sfu);
+                defaultMode, sfu, new Audiences(bus, codec, largeAudience));
         this.resumableAfterShutdown = resumableAfterShutdown;
     }
 
@@ -62,11 +63,15 @@ public final class Sessions {
         return resumableAfterShutdown && draining;
     }
 
-    /** Ends the sessions silent for longer than the ping timeout, and the detached ones past the resume window. */
+    /**
+     * Ends the sessions silent for longer than the ping timeout, and the detached ones past the
+     * resume window; tells broadcast rooms' clients their new listener counts.
+     */
     public void sweep(long nowNanos) {
         for (SignalingSession session : open) {
             session.checkAlive(nowNanos);
         }
+        services.audiences().tick();
     }
 
     /** Tells every client the node is going away and closes its connection; new joins are refused from now on. */

@@ -65,6 +65,7 @@ public final class SignalingSession implements RoomMember {
     private volatile ClusterBus.Subscription events;   // written when joined or resumed
     private volatile ClusterBus.Subscription inbox;    // written when joined or resumed
     private volatile BroadcastMedia media;             // broadcast rooms only; written when joined or resumed
+    private final AtomicReference<Audience> audience = new AtomicReference<>(); // broadcast rooms only
     private volatile long lastHeardNanos;              // written on the transport thread
     private volatile long detachedAtNanos;
     private volatile LeaveReason detachedReason;
@@ -112,13 +113,20 @@ public final class SignalingSession implements RoomMember {
     public void joined(Room joinedRoom, Participant self, List<Participant> others, long seq) {
         room = joinedRoom;
         inbox = services.bus().registerInbox(self.id(), this::onSignal);
+        Audience joinedAudience = enterAudience(joinedRoom, self, others, seq);
+        boolean listed = joinedAudience == null || joinedAudience.listed();
         List<ParticipantInfo> peers = new ArrayList<>(others.size());
         for (Participant other : others) {
-            peers.add(ParticipantInfo.of(other));
+            if (listed || Audience.shownWhenLarge(other)) {
+                peers.add(ParticipantInfo.of(other));
+            }
         }
         reply(new ServerMessage.Joined(claims.room(), joinedRoom.mode().wireName(), sessionId, ParticipantInfo.of(self), peers,
                 services.iceServers(), services.limits().pingInterval().toMillis(), services.limits().pingTimeout().toMillis(),
                 seq));
+        if (joinedAudience != null) {
+            joinedAudience.attach(this);
+        }
         startMedia(joinedRoom, self, others);
         events = services.bus().subscribe(claims.room(), seq, new Feed());
         services.metrics().join("ok");
@@ -150,6 +158,10 @@ public final class SignalingSession implements RoomMember {
                             ParticipantInfo.of(self), services.iceServers(), services.limits().pingInterval().toMillis(),
                             services.limits().pingTimeout().toMillis(), request.lastSeq()));
                     services.metrics().resume("ok");
+                    Audience resumedAudience = enterAudience(resumedRoom, self, others, request.lastSeq());
+                    if (resumedAudience != null) {
+                        resumedAudience.attach(SignalingSession.this);
+                    }
                     log.info("{} resumed session {} in room {} after seq {}", self.id(), sessionId, claims.room(), request.lastSeq());
                     goLive(); // before the replay that follows ready(): the missed events go out after `resumed`
                     // After the old session let go of its SFU connections: the client publishes again.
@@ -342,6 +354,19 @@ public final class SignalingSession implements RoomMember {
         started.start(others);
     }
 
+    /** A broadcast room's audience, which this session follows from now until it ends; null in mesh rooms. */
+    private Audience enterAudience(Room joinedRoom, Participant self, List<Participant> others, long afterSeq) {
+        if (joinedRoom.mode() != RoomMode.BROADCAST) {
+            return null;
+        }
+        List<Participant> seed = new ArrayList<>(others.size() + 1);
+        seed.addAll(others);
+        seed.add(self);
+        Audience entered = services.audiences().enter(claims.room(), seed, afterSeq);
+        audience.set(entered);
+        return entered;
+    }
+
     private RoomMode requestedMode() {
         return claims.roomMode() != null ? claims.roomMode() : services.defaultMode();
     }
@@ -420,10 +445,19 @@ public final class SignalingSession implements RoomMember {
             if (current != null) {
                 current.onEvent(event);
             }
+            Audience following = audience.get();
+            if (following != null && following.quiet(event)) {
+                return;
+            }
             Fanout.Encoded encoded = services.fanout().encode(event);
-            services.metrics().messageOut(encoded.type);
-            send(encoded.frame);
+            push(encoded.frame, encoded.type);
         }
+    }
+
+    /** A frame encoded once for many sessions; {@code type} is its message type, for the metrics. */
+    void push(String frame, String type) {
+        services.metrics().messageOut(type);
+        send(frame);
     }
 
     private void ack(String id, Long seq) {
@@ -605,6 +639,10 @@ public final class SignalingSession implements RoomMember {
     }
 
     private void releaseResources() {
+        Audience followed = audience.getAndSet(null);
+        if (followed != null) {
+            services.audiences().leave(claims.room(), followed, this);
+        }
         BroadcastMedia current = media;
         if (current != null) {
             current.close();

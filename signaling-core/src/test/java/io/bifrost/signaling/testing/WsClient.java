@@ -128,6 +128,28 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return fail("no '%s' frame within %s; received instead: %s (closed: %s)", type, WAIT, backlog, closed.getNow(null));
     }
 
+    /** Takes a broadcast room's {@code listeners} counts up to the one with this count, and returns it. */
+    public JsonNode expectListeners(int count) throws InterruptedException {
+        JsonNode frame;
+        do {
+            frame = expect("listeners");
+        } while (frame.path("count").asInt() != count);
+        return frame;
+    }
+
+    /** The frames not taken yet, after waiting this long for more; they stay for later calls. */
+    public List<JsonNode> framesWithin(Duration duration) throws InterruptedException {
+        long deadline = System.nanoTime() + duration.toNanos();
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            JsonNode frame = frames.poll(left, TimeUnit.NANOSECONDS);
+            if (frame != null) {
+                backlog.add(frame);
+            }
+        }
+        return List.copyOf(backlog);
+    }
+
     /** Asserts that nothing arrives for a while. */
     public void expectSilence(Duration duration) throws InterruptedException {
         assertThat(backlog).as("frames not taken yet").isEmpty();
