@@ -374,6 +374,15 @@ class ConfigLoaderTest {
                 .hasMessageContaining("rooms.defaultMode").hasMessageContaining("mesh or broadcast");
     }
 
+    @Test
+    void aLargeAudienceStartsPastAHundredListenersUnlessConfigured() throws Exception {
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).rooms().largeAudience()).isEqualTo(100);
+        assertThat(ConfigLoader.load(null, Map.of("BIFROST_ROOMS_LARGE_AUDIENCE", "20"), Map.of()).rooms().largeAudience())
+                .isEqualTo(20);
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of(), Map.of("rooms.largeAudience", "-1"))))
+                .hasMessageContaining("rooms.largeAudience").hasMessageContaining("must not be negative");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private Path yaml(String content) throws IOException {
