@@ -108,6 +108,71 @@ export async function openSdkPage(context, baseUrl, label, log) {
 }
 
 /**
+ * Joins a broadcast room through the SDK on `baseUrl` (a host publishes its microphone by itself)
+ * and records the room's events in the page as `window.events`.
+ */
+export async function joinBroadcast(page, baseUrl, roomToken) {
+  return page.evaluate(async ({ base, roomToken }) => {
+    window.events = [];
+    const room = await window.Bifrost.connect(base, roomToken, { iceServers: [] });
+    for (const name of ['participantJoined', 'participantLeft', 'participantUpdated', 'reconnecting', 'reconnected',
+      'disconnected', 'error']) {
+      room.on(name, (...args) => window.events.push({
+        name,
+        args: args.map((a) => (a && typeof a === 'object' ? { id: a.id, code: a.code, role: a.role, message: a.message } : a)),
+      }));
+    }
+    window.room = room;
+    return { id: room.localParticipant.id, mode: room.mode };
+  }, { base: baseUrl, roomToken });
+}
+
+/** Received audio streams, by sender where the SDK knows it (else by position): [packetsReceived, totalAudioEnergy]. */
+function receivedAudio(page) {
+  return page.evaluate(async () => {
+    const out = {};
+    (await window.room.audioStats()).received.forEach((s, i) => {
+      out[s.participantId || `#${i}`] = [s.packetsReceived || 0, s.totalAudioEnergy || 0];
+    });
+    return out;
+  });
+}
+
+/** Two samples this far apart tell a stream that flows from one that stopped. */
+const FLOW_SAMPLE_MS = 2_000;
+
+/** The received streams that carry sound that keeps coming, on each page. */
+async function flowingStreams(pages) {
+  const first = await Promise.all(pages.map(receivedAudio));
+  await sleep(FLOW_SAMPLE_MS);
+  const second = await Promise.all(pages.map(receivedAudio));
+  return second.map((streams, i) => Object.entries(streams)
+    .filter(([id, [packets, energy]]) => first[i][id] && packets > first[i][id][0] && energy > 0)
+    .map(([id, [packets, energy]]) => ({ id, packets, energy: Number(energy.toFixed(4)) })));
+}
+
+/**
+ * Waits until every page (joined with joinBroadcast) has `count` streams that flow with sound,
+ * and records them in `checks[what]`; on failure the error lists what flowed and each page's errors.
+ */
+export async function everyPageHears(pages, count, what, { checks, log = () => {}, ms = 40_000 }) {
+  let last = null;
+  try {
+    const flows = await waitFor(what, async () => {
+      last = await flowingStreams(pages);
+      return last.every((streams) => streams.length === count) ? last : null;
+    }, ms, 500);
+    checks[what] = flows;
+    log(`${what}: ${JSON.stringify(flows.map((s) => s.length))}`);
+    return flows;
+  } catch (e) {
+    const errors = await Promise.all(pages.map((p) => p.evaluate(() =>
+      window.events.filter((ev) => ev.name === 'error').map((ev) => ev.args[0]))));
+    throw new Error(`${e.message}; flowing streams per page: ${JSON.stringify(last)}; errors per page: ${JSON.stringify(errors)}`);
+  }
+}
+
+/**
  * The conversation with the Java test that started the script: a request is a line of JSON on
  * stdout, answered by one line on stdin; the result is the last stdout line, and the exit code.
  */

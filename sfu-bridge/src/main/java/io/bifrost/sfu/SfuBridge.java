@@ -20,7 +20,10 @@ public interface SfuBridge {
     /** Connects to the SFU; called once before any other call. */
     void onStart();
 
-    /** Lets go of everything this bridge created on the SFU and disconnects. */
+    /**
+     * Lets go of this bridge's publishers and subscribers on the SFU and disconnects. The
+     * broadcasts stay, for the other nodes of a cluster that still use them.
+     */
     void onStop();
 
     /** Makes sure the room's broadcast exists. Calling it again, from any node, is harmless. */

@@ -153,7 +153,11 @@ public final class JanusBridge implements SfuBridge {
         }
     }
 
-    /** Closes every broadcast this bridge knows (within the request timeout), then disconnects. */
+    /**
+     * Lets go of this bridge's publishers, subscribers and edge copies (within the request
+     * timeout), then disconnects. The rooms stay: in a cluster the other Bifrost nodes' bridges
+     * go on using them, and Janus forgets them when it restarts.
+     */
     @Override
     public void onStop() {
         if (executor.isShutdown()) {
@@ -163,7 +167,7 @@ public final class JanusBridge implements SfuBridge {
             stopping = true;
             List<CompletableFuture<Void>> closing = new ArrayList<>();
             for (String room : new ArrayList<>(broadcasts.keySet())) {
-                closing.add(closeNow(room).exceptionally(e -> null));
+                closing.add(release(room).exceptionally(e -> null));
             }
             return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
                     .thenCompose(v -> CompletableFuture.allOf(nodes.values().stream()
@@ -743,6 +747,11 @@ public final class JanusBridge implements SfuBridge {
     }
 
     private CompletableFuture<Void> closeNow(String room) {
+        return release(room).thenCompose(v -> destroyRooms(room));
+    }
+
+    /** Drops this bridge's endpoints and copies in the room, and forgets the broadcast. */
+    private CompletableFuture<Void> release(String room) {
         Broadcast b = broadcasts.remove(room);
         List<CompletableFuture<Void>> steps = new ArrayList<>();
         if (b != null) {
@@ -759,24 +768,27 @@ public final class JanusBridge implements SfuBridge {
                 steps.add(removeCopy(b, copy));
             }
         }
-        return allOf(steps).thenCompose(v -> {
-            List<CompletableFuture<Void>> destroys = new ArrayList<>();
-            for (JanusConnection node : nodes.values()) {
-                roomsOn.getOrDefault(node.uri(), new HashSet<>()).remove(room);
-                if (roomsCreated.getOrDefault(node.uri(), new HashSet<>()).remove(room) && node.isUp()) {
-                    ObjectNode destroy = JSON.createObjectNode().put("request", "destroy").put("room", room)
-                            .put("permanent", false);
-                    putAdminKey(destroy);
-                    destroys.add(node.admin(destroy).handle((r, e) -> {
-                        if (e != null && !JanusProtocol.isJanusError(e, JanusException.NO_SUCH_ROOM)) {
-                            LOG.warn("{}: cannot destroy the room on {}: {}", room, node.uri(), JanusProtocol.unwrap(e).getMessage());
-                        }
-                        return null;
-                    }));
-                }
+        return allOf(steps);
+    }
+
+    /** Destroys the room on the nodes where this bridge created it. */
+    private CompletableFuture<Void> destroyRooms(String room) {
+        List<CompletableFuture<Void>> destroys = new ArrayList<>();
+        for (JanusConnection node : nodes.values()) {
+            roomsOn.getOrDefault(node.uri(), new HashSet<>()).remove(room);
+            if (roomsCreated.getOrDefault(node.uri(), new HashSet<>()).remove(room) && node.isUp()) {
+                ObjectNode destroy = JSON.createObjectNode().put("request", "destroy").put("room", room)
+                        .put("permanent", false);
+                putAdminKey(destroy);
+                destroys.add(node.admin(destroy).handle((r, e) -> {
+                    if (e != null && !JanusProtocol.isJanusError(e, JanusException.NO_SUCH_ROOM)) {
+                        LOG.warn("{}: cannot destroy the room on {}: {}", room, node.uri(), JanusProtocol.unwrap(e).getMessage());
+                    }
+                    return null;
+                }));
             }
-            return allOf(destroys);
-        });
+        }
+        return allOf(destroys);
     }
 
     private void putAdminKey(ObjectNode body) {

@@ -201,13 +201,25 @@ class JanusBridgeIT {
     }
 
     @Test
-    void stoppingTheBridgeRemovesWhatItCreated() throws Exception {
-        get(bridge.open(room));
-        get(bridge.publish(room, "alice", Sdp.opusOffer(), new EventRecorder()));
+    void stoppingTheBridgeRemovesItsEndpointsButLeavesTheRoomToOtherBridges() throws Exception {
+        JanusBridge other = JanusBridge.create(JanusConfig.of(List.of(janus.wsUri())).withSecrets(janus.apiSecret(), janus.adminKey()));
+        other.onStart();
+        try {
+            get(bridge.open(room));
+            get(bridge.publish(room, "alice", Sdp.opusOffer(), new EventRecorder()));
+            get(other.open(room));
+            get(other.publish(room, "carol", Sdp.opusOffer(), new EventRecorder()));
 
-        bridge.onStop();
+            bridge.onStop();
 
-        assertThat(admin.roomExists(room)).isFalse();
+            assertThat(admin.roomExists(room)).as("the room this bridge created").isTrue();
+            assertThat(admin.participants(room)).containsExactly("carol");
+            get(other.unpublish(room, "carol"));
+            get(other.publish(room, "dave", Sdp.opusOffer(), new EventRecorder()));
+            assertThat(admin.participants(room)).containsExactly("dave");
+        } finally {
+            other.onStop();
+        }
         assertThatThrownBy(() -> get(bridge.open(room)))
                 .isInstanceOfSatisfying(SfuException.class, e -> assertThat(e.reason()).isEqualTo(SfuException.Reason.UNAVAILABLE));
     }
