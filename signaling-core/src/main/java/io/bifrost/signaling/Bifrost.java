@@ -94,7 +94,7 @@ public final class Bifrost implements AutoCloseable {
         if (redisConfig.enabled()) {
             this.redis = connect(redisConfig);
             RedisStreamsBus redisBus = new RedisStreamsBus(redis, Ids.node(), redisConfig.streamLength(), HISTORY_EVENTS, metrics);
-            RedisRooms redisRooms = new RedisRooms(redisBus, config.rooms().maxParticipants());
+            RedisRooms redisRooms = new RedisRooms(redisBus, config.rooms().maxParticipants(), this::roomEmptied);
             this.bus = redisBus.start();
             this.rooms = redisRooms;
             this.registry = new RedisNodeRegistry(redisBus, redisRooms, () -> sessions().abandonAll());
@@ -102,7 +102,7 @@ public final class Bifrost implements AutoCloseable {
         } else {
             LocalBus localBus = new LocalBus(HISTORY_EVENTS);
             this.bus = localBus;
-            this.rooms = new LocalRooms(localBus, roomThreads, config.rooms().maxParticipants());
+            this.rooms = new LocalRooms(localBus, roomThreads, config.rooms().maxParticipants(), this::roomEmptied);
             this.redis = null;
             this.registry = null;
             log.info("No Redis configured: single node, rooms live in memory");
@@ -121,6 +121,17 @@ public final class Bifrost implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** A broadcast nobody is in any more: its SFU room goes, on every SFU node. */
+    private void roomEmptied(String room, RoomMode mode) {
+        if (mode == RoomMode.BROADCAST && sfu != null) {
+            sfu.close(room).whenComplete((v, failure) -> {
+                if (failure != null) {
+                    log.warn("Room {} is empty, but its SFU broadcast could not be closed: {}", room, failure.getMessage());
+                }
+            });
+        }
     }
 
     public static Bifrost create(BifrostConfig config) throws ConfigException {

@@ -13,18 +13,25 @@ public final class LocalRooms implements Rooms {
     private final LocalBus bus;
     private final Executor pool;
     private final int capacity;
+    private final Emptied emptied;
 
     /**
      * @param pool runs the rooms' tasks; rooms share it and each runs one task at a time
      * @param capacity the most participants one room admits
      */
     public LocalRooms(LocalBus bus, Executor pool, int capacity) {
+        this(bus, pool, capacity, Emptied.NONE);
+    }
+
+    /** @param emptied hears of each room whose last participant left, on the room's thread */
+    public LocalRooms(LocalBus bus, Executor pool, int capacity, Emptied emptied) {
         if (capacity < 1) {
             throw new IllegalArgumentException("room capacity must be at least 1, got " + capacity);
         }
         this.bus = bus;
         this.pool = pool;
         this.capacity = capacity;
+        this.emptied = emptied;
     }
 
     /** The member hears the outcome on the room's thread. */
@@ -65,6 +72,8 @@ public final class LocalRooms implements Rooms {
     }
 
     void retire(LocalRoom room) {
-        rooms.remove(room.name(), room);
+        if (rooms.remove(room.name(), room)) {
+            emptied.emptied(room.name(), room.mode());
+        }
     }
 }

@@ -34,4 +34,16 @@ public interface Rooms extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Hears that a room's last participant left, once per time the room empties, on the node
+     * that removed it: what a room held outside Bifrost (an SFU's broadcast) can go.
+     */
+    @FunctionalInterface
+    interface Emptied {
+        Emptied NONE = (room, mode) -> { };
+
+        /** Must not block. */
+        void emptied(String room, RoomMode mode);
+    }
 }

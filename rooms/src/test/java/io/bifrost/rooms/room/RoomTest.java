@@ -84,6 +84,24 @@ class RoomTest {
     }
 
     @Test
+    void aRoomIsReportedEmptiedOnceItsLastParticipantLeavesHiddenOnesIncluded() {
+        List<String> emptied = new ArrayList<>();
+        LocalRooms rooms = new LocalRooms(bus, DIRECT, 10, (room, mode) -> emptied.add(room + " " + mode.wireName()));
+        Member a = join(rooms, participant("alice", Role.HOST));
+        Member r = join(rooms, participant("recorder", Role.LISTENER, HIDDEN_RECORDER));
+
+        a.room().leave(a.self().id(), LeaveReason.LEFT);
+        assertThat(emptied).as("the hidden recorder is still in").isEmpty();
+        r.room().leave(r.self().id(), LeaveReason.LEFT);
+        r.room().leave(r.self().id(), LeaveReason.LEFT);
+        assertThat(emptied).containsExactly(ROOM + " mesh");
+
+        Member again = join(rooms, participant("bob", Role.SPEAKER));
+        again.room().leave(again.self().id(), LeaveReason.LEFT);
+        assertThat(emptied).as("a new room of the same name empties again").hasSize(2);
+    }
+
+    @Test
     void theJoinedSnapshotLeavesOutSelfAndHiddenParticipants() {
         LocalRooms rooms = new LocalRooms(bus, DIRECT, 10);
         Participant recorder = participant("recorder", Role.LISTENER, HIDDEN_RECORDER);

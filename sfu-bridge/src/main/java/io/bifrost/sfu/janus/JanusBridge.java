@@ -85,10 +85,11 @@ public final class JanusBridge implements SfuBridge {
     private final Map<String, Broadcast> broadcasts = new HashMap<>();
     /** Which endpoint a handle belongs to, by node and handle id. */
     private final Map<String, Endpoint> handles = new HashMap<>();
-    /** Rooms known to exist on a node (created here or found there); forgotten when the node goes down. */
+    /**
+     * Rooms known to exist on a node (created here or found there); forgotten when the node goes
+     * down, and when this bridge has nothing left in the room: another bridge may destroy it then.
+     */
     private final Map<URI, Set<String>> roomsOn = new HashMap<>();
-    /** Rooms this bridge created on a node, to destroy on close. */
-    private final Map<URI, Set<String>> roomsCreated = new HashMap<>();
     /** This bridge's subscribers per node, for the per-node cap. */
     private final Map<URI, Integer> load = new HashMap<>();
     /** The tail of each serial queue (one per participant in a room, one per edge copy). */
@@ -222,8 +223,21 @@ public final class JanusBridge implements SfuBridge {
             for (EdgeCopy copy : copiesOf(b, c -> c.publisher().equals(participantId))) {
                 steps.add(removeCopy(b, copy));
             }
-            return allOf(steps);
+            return allOf(steps).thenRun(() -> forgetIfIdle(b));
         }));
+    }
+
+    /**
+     * Forgets a room this bridge has nothing left in. Whichever bridge sees the room empty
+     * destroys it on every node, so what this one knew of it may be stale by its next use: then
+     * it finds the room out (or creates it) again, one request per node.
+     */
+    private void forgetIfIdle(Broadcast b) {
+        if (b.publishers.isEmpty() && b.subscribers.isEmpty() && b.copies.isEmpty() && broadcasts.remove(b.room, b)) {
+            for (Set<String> rooms : roomsOn.values()) {
+                rooms.remove(b.room);
+            }
+        }
     }
 
     @Override
@@ -262,7 +276,8 @@ public final class JanusBridge implements SfuBridge {
             }
             JanusConnection node = s.node;
             unplace(s);
-            return dropHandle(node, s.handle).thenCompose(v -> node == null ? done() : pruneCopies(b, node.uri()));
+            return dropHandle(node, s.handle).thenCompose(v -> node == null ? done() : pruneCopies(b, node.uri()))
+                    .thenRun(() -> forgetIfIdle(b));
         }));
     }
 
@@ -734,9 +749,7 @@ public final class JanusBridge implements SfuBridge {
                 .put("notify_joining", false).put("permanent", false);
         putAdminKey(create);
         return node.admin(create).handle((data, failure) -> {
-            if (failure == null) {
-                roomsCreated.computeIfAbsent(node.uri(), n -> new HashSet<>()).add(room);
-            } else if (!JanusProtocol.isJanusError(failure, JanusException.ROOM_EXISTS)) {
+            if (failure != null && !JanusProtocol.isJanusError(failure, JanusException.ROOM_EXISTS)) {
                 throw JanusProtocol.toSfu(failure, "create room " + room + " on " + node.uri());
             }
             if (node.isUp()) {
@@ -771,12 +784,15 @@ public final class JanusBridge implements SfuBridge {
         return allOf(steps);
     }
 
-    /** Destroys the room on the nodes where this bridge created it. */
+    /**
+     * Destroys the room on every node that is up, whichever bridge created it there: the room
+     * is closed once nobody is in it, cluster-wide, and its edges were made by any bridge.
+     */
     private CompletableFuture<Void> destroyRooms(String room) {
         List<CompletableFuture<Void>> destroys = new ArrayList<>();
         for (JanusConnection node : nodes.values()) {
             roomsOn.getOrDefault(node.uri(), new HashSet<>()).remove(room);
-            if (roomsCreated.getOrDefault(node.uri(), new HashSet<>()).remove(room) && node.isUp()) {
+            if (node.isUp()) {
                 ObjectNode destroy = JSON.createObjectNode().put("request", "destroy").put("room", room)
                         .put("permanent", false);
                 putAdminKey(destroy);
@@ -820,8 +836,7 @@ public final class JanusBridge implements SfuBridge {
         @Override
         public void onUp(JanusConnection node) {
             refreshAlive();
-            roomsOn.remove(node.uri());
-            roomsCreated.remove(node.uri()); // a new session on a node that was down: whatever we created there is gone
+            roomsOn.remove(node.uri()); // a new session on a node that was down: the rooms there may be gone
             if (stopping) {
                 return;
             }
@@ -839,7 +854,6 @@ public final class JanusBridge implements SfuBridge {
         public void onDown(JanusConnection node, String reason) {
             refreshAlive();
             roomsOn.remove(node.uri());
-            roomsCreated.remove(node.uri());
             handles.keySet().removeIf(k -> k.startsWith(node.uri() + "#"));
             if (stopping) {
                 return;

@@ -4,6 +4,7 @@ import io.bifrost.auth.Role;
 import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
+import io.bifrost.sfu.SfuBridge;
 import io.bifrost.signaling.Bifrost;
 import io.bifrost.signaling.config.ConfigLoader;
 import java.io.IOException;
@@ -37,6 +38,11 @@ public final class TestNode implements AutoCloseable {
 
     /** @param overrides dotted config keys to values, on top of the test defaults */
     public static TestNode start(Map<String, String> overrides) throws Exception {
+        return start(overrides, null);
+    }
+
+    /** @param sfu the SFU of broadcast rooms, or null for the one configured (none by default) */
+    public static TestNode start(Map<String, String> overrides, SfuBridge sfu) throws Exception {
         Map<String, String> config = new HashMap<>();
         config.put("server.host", "127.0.0.1");
         config.put("server.port", "0");
@@ -45,7 +51,7 @@ public final class TestNode implements AutoCloseable {
         config.put("rooms.resumeWindow", "1s");
         config.put("auth.hmacKeys", KEY_ID + "=" + SECRET);
         config.putAll(overrides);
-        return new TestNode(Bifrost.create(ConfigLoader.load(null, Map.of(), config)).start());
+        return new TestNode(Bifrost.create(ConfigLoader.load(null, Map.of(), config), sfu).start());
     }
 
     /** {@code count} nodes with the same overrides: a cluster, when they name the same Redis. */

@@ -35,6 +35,7 @@ public final class RedisRooms implements Rooms {
 
     private final RedisStreamsBus bus;
     private final int capacity;
+    private final Emptied emptied;
     private final EventCodec codec;
     /** How long a stopping node waits for its last room scripts (the leaves of its sessions) to be answered. */
     private static final long CLOSE_WAIT_MILLIS = 3000;
@@ -45,11 +46,17 @@ public final class RedisRooms implements Rooms {
     private final Map<String, Map<String, Participant>> local = new ConcurrentHashMap<>();
 
     public RedisRooms(RedisStreamsBus bus, int capacity) {
+        this(bus, capacity, Emptied.NONE);
+    }
+
+    /** @param emptied hears of each room whose last participant this node removed, on Lettuce's threads */
+    public RedisRooms(RedisStreamsBus bus, int capacity, Emptied emptied) {
         if (capacity < 1) {
             throw new IllegalArgumentException("room capacity must be at least 1, got " + capacity);
         }
         this.bus = bus;
         this.capacity = capacity;
+        this.emptied = emptied;
         this.codec = bus.codec();
         bus.link().load(RoomScripts.ALL);
     }
@@ -129,7 +136,8 @@ public final class RedisRooms implements Rooms {
         return RoomScripts.REAP.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
                 deadNode, Long.toString(bus.streamCap())).thenAccept(result -> {
             List<?> nodes = (List<?>) result.get(0);
-            for (int i = 1; i + 1 < result.size(); i += 2) {
+            reportEmptied(room, (String) result.get(1));
+            for (int i = 2; i + 1 < result.size(); i += 2) {
                 long seq = (Long) result.get(i);
                 String json = (String) result.get(i + 1);
                 RoomEvent event = codec.decode(room, seq, json);
@@ -137,6 +145,13 @@ public final class RedisRooms implements Rooms {
                 bus.fanOut(event, json, nodes);
             }
         });
+    }
+
+    /** @param mode the mode of the room the script emptied (and deleted), or empty when it still has members */
+    private void reportEmptied(String room, String mode) {
+        if (!mode.isEmpty()) {
+            emptied.emptied(room, RoomMode.fromWire(mode));
+        }
     }
 
     @Override
@@ -255,9 +270,12 @@ public final class RedisRooms implements Rooms {
                     participantId, reason.wireName(), Long.toString(bus.streamCap())), (result, failure) -> {
                 if (failure != null) {
                     log.error("{}: {} could not leave in Redis; its node's failure will remove it", name, participantId, failure);
-                } else if (!result.isEmpty() && (Long) result.get(0) > 0) {
-                    RoomEvent left = new RoomEvent.ParticipantLeft(name, (Long) result.get(0), participantId, reason);
-                    bus.fanOut(left, codec.encode(left), (List<?>) result.get(1));
+                } else if (!result.isEmpty()) {
+                    if ((Long) result.get(0) > 0) {
+                        RoomEvent left = new RoomEvent.ParticipantLeft(name, (Long) result.get(0), participantId, reason);
+                        bus.fanOut(left, codec.encode(left), (List<?>) result.get(1));
+                    }
+                    reportEmptied(name, (String) result.get(2));
                 }
             });
         }

@@ -10,6 +10,7 @@ final class RoomScripts {
 
     /** Removes a participant and appends its leave event; shared by LEAVE and REAP. */
     private static final String LEAVE_FUNCTION = """
+            local emptied = ''
             local function leave(pid, reason, maxlen)
               local p = redis.call('HGET', KEYS[1], pid)
               if not p then return nil end
@@ -27,7 +28,10 @@ final class RoomScripts {
                 event = '{"t":"left","id":"' .. pid .. '","reason":"' .. reason .. '"}'
                 redis.call('XADD', KEYS[6], 'MAXLEN', '~', maxlen, seq .. '-0', 'e', event)
               end
-              if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', unpack(KEYS)) end
+                if redis.call('HLEN', KEYS[1]) == 0 then
+                emptied = redis.call('GET', KEYS[7]) or 'mesh'
+                redis.call('DEL', unpack(KEYS))
+              end
               return {seq, event}
             end
             """;
@@ -55,21 +59,24 @@ final class RoomScripts {
             return {seq, redis.call('HKEYS', KEYS[4]), others, redis.call('GET', KEYS[7])}
             """);
 
-    /** ARGV: participant id, reason, stream cap. Returns {} when not a member, else {seq (-1 if hidden), nodes}. */
+    /**
+     * ARGV: participant id, reason, stream cap. Returns {} when not a member, else {seq (-1 if
+     * hidden), nodes, the room's mode if this leave emptied it or ''}.
+     */
     static final Script LEAVE = new Script(LEAVE_FUNCTION + """
             local nodes = redis.call('HKEYS', KEYS[4])
             local left = leave(ARGV[1], ARGV[2], ARGV[3])
             if not left then return {} end
-            return {left[1], nodes}
+            return {left[1], nodes, emptied}
             """);
 
     /**
-     * Removes every participant a dead node held. ARGV: node, stream cap. Returns {nodes, seq,
-     * event JSON, seq, event JSON…} for the leave events written.
+     * Removes every participant a dead node held. ARGV: node, stream cap. Returns {nodes, the
+     * room's mode if this emptied it or '', seq, event JSON, seq, event JSON…} for the leave events written.
      */
     static final Script REAP = new Script(LEAVE_FUNCTION + """
             local nodes = redis.call('HKEYS', KEYS[4])
-            local result = {nodes}
+            local result = {nodes, ''}
             local where = redis.call('HGETALL', KEYS[2])
             for i = 1, #where, 2 do
               if string.sub(where[i + 1], 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then
@@ -80,6 +87,7 @@ final class RoomScripts {
                 end
               end
             end
+            result[2] = emptied
             return result
             """);
 
