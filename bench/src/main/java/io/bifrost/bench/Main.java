@@ -30,6 +30,7 @@ import java.util.stream.Stream;
  * <pre>
  * load    one run against running servers; writes its result as JSON
  * report  a Markdown table of the results in a folder
+ * micro   the JMH micro-benchmarks of the server's hot paths (JMH's own options follow)
  * </pre>
  */
 public final class Main {
@@ -41,12 +42,18 @@ public final class Main {
             "             [--label TEXT] [--out FILE.json]",
             "      Bifrost tokens are signed with --key-id (default bench) and the secret in BENCH_HMAC_SECRET.",
             "  bench report --results DIR --title TEXT --out FILE.md",
-            "      A table of every *.json result in DIR: median (min–max) per setup and room shape.");
+            "      A table of every *.json result in DIR: median (min–max) per setup and room shape.",
+            "  bench micro [JMH options, e.g. Codec -rf json -rff out.json]",
+            "      Codec encode/decode, token verification by algorithm, room fan-out.");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("micro")) {
+            org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length == 0 || !Set.of("load", "report").contains(args[0])) {
             System.err.println(USAGE);
             System.exit(2);
