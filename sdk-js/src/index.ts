@@ -43,6 +43,7 @@ export type {
   IceServerInfo,
   JoinedFrame,
   LeaveRequest,
+  ListenersFrame,
   LowerHandRequest,
   MuteRequest,
   OfferFrame,

@@ -152,6 +152,14 @@ export interface ParticipantUpdatedFrame { type: 'participant-updated'; seq: num
 export interface OfferFrame { type: 'offer'; id?: string; from: string; target?: SfuTarget; sdp: string }
 export interface AnswerFrame { type: 'answer'; id?: string; from: string; target?: SfuTarget; sdp: string }
 export interface CandidateFrame { type: 'candidate'; id?: string; from: string; target?: SfuTarget; candidate: IceCandidate | null }
+/**
+ * Broadcast rooms: how many listeners (participants who may not publish) the room has. Sent
+ * after `joined` and `resumed`, then whenever the count changed (at most about once a second);
+ * not a room event, so it has no `seq`. `listed: false` makes the room a large audience: the
+ * joins and leaves of listeners whose hand is down are no longer announced, and stay so for the
+ * rest of the session.
+ */
+export interface ListenersFrame { type: 'listeners'; count: number; listed: boolean }
 /** Broadcast rooms: the SFU lost this participant's publisher; publish again with a new offer. */
 export interface SfuResetFrame { type: 'sfu-reset'; target: SfuTarget; reason: string }
 export interface ChatFrame { type: 'chat'; seq: number; from: string; text: string; ts: number }
@@ -167,6 +175,7 @@ export type ServerMessage =
   | ParticipantJoinedFrame
   | ParticipantLeftFrame
   | ParticipantUpdatedFrame
+  | ListenersFrame
   | SignalFrame
   | SfuResetFrame
   | ChatFrame
@@ -180,8 +189,8 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
   'offer', 'answer', 'candidate', 'chat', 'ping', 'leave', 'raise-hand', 'lower-hand', 'promote', 'demote', 'mute', 'unpublish',
 ];
 export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
-  'joined', 'resumed', 'participant-joined', 'participant-left', 'participant-updated', 'offer', 'answer', 'candidate',
-  'sfu-reset', 'chat', 'ack', 'pong', 'error', 'disconnect',
+  'joined', 'resumed', 'participant-joined', 'participant-left', 'participant-updated', 'listeners', 'offer', 'answer',
+  'candidate', 'sfu-reset', 'chat', 'ack', 'pong', 'error', 'disconnect',
 ];
 
 // ------------------------------------------------------------------------------ client codec
@@ -326,6 +335,8 @@ export function decodeServer(text: string): ServerMessage {
         participant: participant(root.participant, 'participant'),
         change: requiredString(root, 'change', undefined),
       };
+    case 'listeners':
+      return { type, count: count(root, 'count'), listed: requiredBoolean(root, 'listed') };
     case 'offer':
     case 'answer':
       return fromSfu(root, { type, from: requiredString(root, 'from', undefined), sdp: requiredString(root, 'sdp', undefined) });
@@ -390,6 +401,10 @@ export function encodeServer(message: ServerMessage): string {
       out.seq = message.seq;
       out.participant = participantJson(message.participant);
       out.change = message.change;
+      break;
+    case 'listeners':
+      out.count = message.count;
+      out.listed = message.listed;
       break;
     case 'offer':
     case 'answer':
@@ -514,6 +529,21 @@ function number(root: JsonObject, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ProtocolError(`${messageType(root)}field '${field}' must be a number`);
   }
+  return value;
+}
+
+/** A number of things: a whole number, not negative. */
+function count(root: JsonObject, field: string): number {
+  const value = number(root, field);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ProtocolError(`${messageType(root)}field '${field}' must be a whole number, not negative`);
+  }
+  return value;
+}
+
+function requiredBoolean(root: JsonObject, field: string): boolean {
+  const value = root[field];
+  if (typeof value !== 'boolean') throw new ProtocolError(`${messageType(root)}field '${field}' must be true or false`);
   return value;
 }
 

@@ -91,9 +91,16 @@ export interface RoomEvents {
   participantUpdated: (participant: RemoteParticipant | LocalParticipant, change: ParticipantChange) => void;
   /**
    * `reason`: `left`, `disconnected`, `timeout`, `slow-consumer`, `server-shutdown`,
-   * `node-failure` from the server; `unknown` when the participant was gone after a rejoin.
+   * `node-failure` from the server; `unknown` when the participant was gone after a rejoin;
+   * `unlisted` when a listener (hand down) is still in the room but no longer listed, because
+   * the broadcast room is a large audience (see {@link Room.listenersListed}).
    */
   participantLeft: (participant: RemoteParticipant, reason: string) => void;
+  /**
+   * Broadcast rooms: the number of listeners, after joining or resuming and whenever it
+   * changed. `listed` is {@link Room.listenersListed}.
+   */
+  listeners: (count: number, listed: boolean) => void;
   chat: (message: ChatMessage) => void;
   connectionStateChanged: (state: ConnectionState) => void;
   /** Before each reconnect attempt (1-based), with the delay before it. */
@@ -169,6 +176,8 @@ export class Room {
     id: '', identity: '', name: '', role: '', metadata: '', handRaised: false, muted: false, publishing: false,
   };
   private lastSeq = -Infinity;
+  private listeners = 0;
+  private listed = true;
   private signaling: Signaling | null = null;
   /** A reconnect attempt's connection, until it joins. */
   private trying: Signaling | null = null;
@@ -217,9 +226,32 @@ export class Room {
     return this.local;
   }
 
-  /** The others in the room, by participant id. Hidden participants are never listed. */
+  /**
+   * The others in the room, by participant id. Hidden participants are never listed; in a large
+   * audience (see {@link listenersListed}) neither are the listeners whose hand is down.
+   */
   get participants(): ReadonlyMap<string, RemoteParticipant> {
     return this.remotes;
+  }
+
+  /**
+   * Broadcast rooms: how many listeners (participants who may not speak) the room has, as the
+   * server last counted them. 0 in mesh rooms, and until the server sent the first count.
+   */
+  get listenerCount(): number {
+    return this.listeners;
+  }
+
+  /**
+   * Whether {@link participants} lists every listener. True until the broadcast room becomes a
+   * large audience (more listeners than the server's limit, 100 by default); from then on, for
+   * the rest of the session, it lists the hosts, the speakers and the listeners whose hand is
+   * raised only: the others leave the list with `participantLeft(p, 'unlisted')` and their
+   * comings and goings are not announced. Follow {@link listenerCount} instead. A rejoin starts
+   * again from true until the server says otherwise.
+   */
+  get listenersListed(): boolean {
+    return this.listed;
   }
 
   get connectionState(): ConnectionState {
@@ -415,6 +447,9 @@ export class Room {
     this.session = joined.sessionId;
     this.local = Object.freeze({ ...joined.participant });
     this.lastSeq = joined.seq;
+    // A new session: listed until the server's count says otherwise, which follows joined.
+    this.listed = true;
+    if (joined.mode !== 'broadcast') this.listeners = 0;
 
     const before = new Map(this.remotes);
     this.remotes.clear();
@@ -728,15 +763,8 @@ export class Room {
       case 'participant-joined': {
         if (!this.acceptSeq(message.seq)) return;
         const info = message.participant;
-        if (this.isSelf(info.id) || this.remotes.has(info.id)) return;
-        const participant = this.newParticipant(info);
-        this.remotes.set(info.id, participant);
-        // No peer yet: the newcomer offers to everyone it finds in `joined`, and our peer is
-        // created by that offer. One side offering avoids glare on every join.
-        this.events.emit('participantJoined', participant);
-        // Their offer may have come first: a track already there is announced now.
-        const track = this.mesh?.receivedTrack(info.id);
-        if (track) this.subscribe(participant, track);
+        if (this.isSelf(info.id) || this.remotes.has(info.id) || !this.isListed(info)) return;
+        this.addParticipant(info);
         return;
       }
       case 'participant-left': {
@@ -759,6 +787,9 @@ export class Room {
       }
       case 'participant-updated':
         if (this.acceptSeq(message.seq)) this.onParticipantUpdated(message);
+        return;
+      case 'listeners':
+        this.onListeners(message.count, message.listed);
         return;
       case 'offer':
       case 'answer':
@@ -784,9 +815,62 @@ export class Room {
       return;
     }
     const participant = this.remotes.get(info.id);
-    if (!participant) return; // hidden, or one of our own earlier sessions
+    if (!participant) {
+      // Hidden, one of our own earlier sessions, or in a large audience a listener we did not
+      // list: one who raised its hand or was promoted is listed from now on.
+      if (this.isSelf(info.id) || !this.isListed(info)) return;
+      const added = this.addParticipant(info);
+      this.events.emit('participantUpdated', added, message.change);
+      return;
+    }
     participant.update(info);
     this.events.emit('participantUpdated', participant, message.change);
+    if (!this.isListed(info)) this.unlist(participant); // lowered its hand, or was demoted
+  }
+
+  /** A participant the room lists from now on: announced, and given a track that came first. */
+  private addParticipant(info: ParticipantInfo): RemoteParticipant {
+    const participant = this.newParticipant(info);
+    this.remotes.set(info.id, participant);
+    // No peer yet: the newcomer offers to everyone it finds in `joined`, and our peer is
+    // created by that offer. One side offering avoids glare on every join.
+    this.events.emit('participantJoined', participant);
+    // Their offer may have come first: a track already there is announced now.
+    const track = this.mesh?.receivedTrack(info.id);
+    if (track) this.subscribe(participant, track);
+    return participant;
+  }
+
+  /**
+   * Broadcast rooms: the server's listener count. The first `listed: false` makes the room a
+   * large audience for the rest of the session: the listeners whose hand is down leave the list.
+   */
+  private onListeners(count: number, listed: boolean): void {
+    if (this.roomMode !== 'broadcast') return; // mesh rooms have no audience
+    this.listeners = count;
+    if (!listed && this.listed) {
+      this.listed = false;
+      for (const participant of Array.from(this.remotes.values())) {
+        if (!this.isListed(participant)) this.unlist(participant);
+      }
+    }
+    this.events.emit('listeners', this.listeners, this.listed);
+  }
+
+  /**
+   * Whether the room lists a participant: everyone, except in a large audience the listeners
+   * whose hand is down. A listener is whoever may not speak, as for our own publishing.
+   */
+  private isListed(p: { role: string; handRaised: boolean }): boolean {
+    return this.listed || maySpeak(p.role) || p.handRaised;
+  }
+
+  /** Still in the room, no longer in the list. A listener has no audio; any track is let go. */
+  private unlist(participant: RemoteParticipant): void {
+    if (this.remotes.get(participant.id) !== participant) return;
+    this.remotes.delete(participant.id);
+    this.unsubscribe(participant);
+    this.events.emit('participantLeft', participant, 'unlisted');
   }
 
   /**

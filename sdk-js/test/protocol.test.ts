@@ -158,6 +158,26 @@ describe('server codec', () => {
       e instanceof ProtocolError && e.message.length < 100);
   });
 
+  test('a listeners frame decodes to its count and listed flag, and encodes back', () => {
+    const frame = decodeServer('{"type":"listeners","count":120,"listed":false,"future":1}');
+    assert.deepEqual(frame, { type: 'listeners', count: 120, listed: false });
+    assert.equal(encodeServer(frame), '{"type":"listeners","count":120,"listed":false}');
+    assert.deepEqual(decodeServer('{"type":"listeners","count":0,"listed":true}'), { type: 'listeners', count: 0, listed: true });
+  });
+
+  test('a listeners frame without a whole count or a listed flag is refused', () => {
+    for (const frame of [
+      '{"type":"listeners","count":"120","listed":false}',
+      '{"type":"listeners","count":-1,"listed":true}',
+      '{"type":"listeners","count":1.5,"listed":true}',
+      '{"type":"listeners","listed":true}',
+      '{"type":"listeners","count":3}',
+      '{"type":"listeners","count":3,"listed":"false"}',
+    ]) {
+      assert.throws(() => decodeServer(frame), (e: unknown) => e instanceof ProtocolError && e.code === 'bad-request', frame);
+    }
+  });
+
   test('a frame missing a field the SDK needs is refused', () => {
     assert.throws(() => decodeServer('{"type":"chat","seq":1,"from":"p_a","ts":1}'), ProtocolError);
     assert.throws(() => decodeServer('{"type":"participant-joined","seq":1}'), ProtocolError);
