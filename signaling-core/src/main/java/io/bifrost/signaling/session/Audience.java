@@ -39,7 +39,8 @@ final class Audience implements RoomListener {
     private boolean large;                                    // guarded by this
     private int lastSentCount = -1;                           // guarded by this
     int users;                                                // sessions entered; changed only inside Audiences' compute
-    volatile ClusterBus.Subscription subscription;
+    private ClusterBus.Subscription subscription;             // guarded by this
+    private boolean retired;                                  // guarded by this
 
     /** @param seed the room's visible participants at the seq the audience subscribes after */
     Audience(int listedLimit, Codec codec, List<Participant> seed) {
@@ -50,6 +51,30 @@ final class Audience implements RoomListener {
             track(p);
         }
         large = listeners.size() > listedLimit;
+    }
+
+    /** Its feed subscription, taken once the audience is in its registry; closed at once if it was retired meanwhile. */
+    void subscribed(ClusterBus.Subscription feed) {
+        boolean closeNow;
+        synchronized (this) {
+            closeNow = retired;
+            subscription = feed;
+        }
+        if (closeNow) {
+            feed.close();
+        }
+    }
+
+    /** Its last session left: the feed subscription ends, now or as soon as it is taken. */
+    void retire() {
+        ClusterBus.Subscription feed;
+        synchronized (this) {
+            retired = true;
+            feed = subscription;
+        }
+        if (feed != null) {
+            feed.close();
+        }
     }
 
     /** Whether clients see every listener; false once the room is a large audience. */

@@ -41,7 +41,8 @@ final class Audiences {
             return target;
         });
         if (created[0] != null) {
-            audience.subscription = bus.subscribe(room, afterSeq, audience);
+            // Outside the map's lock: a subscription may hand the audience events right away.
+            audience.subscribed(bus.subscribe(room, afterSeq, audience));
         }
         return audience;
     }
@@ -56,9 +57,8 @@ final class Audiences {
             retired[0] = true;
             return null;
         });
-        ClusterBus.Subscription subscription = audience.subscription;
-        if (retired[0] && subscription != null) {
-            subscription.close();
+        if (retired[0]) {
+            audience.retire();
         }
     }
 

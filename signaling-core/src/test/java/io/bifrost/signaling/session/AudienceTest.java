@@ -72,6 +72,19 @@ class AudienceTest {
         assertThat(audience.listed()).as("no listener at all").isTrue();
     }
 
+    @Test
+    void itsFeedSubscriptionEndsWhenItIsRetiredWhicheverComesFirst() {
+        boolean[] closed = new boolean[2];
+        Audience early = new Audience(10, new Codec(), List.of(host));
+        early.subscribed(() -> closed[0] = true);
+        early.retire();
+        Audience late = new Audience(10, new Codec(), List.of(host));
+        late.retire(); // its last session left before its subscription was taken
+        late.subscribed(() -> closed[1] = true);
+
+        assertThat(closed).containsExactly(true, true);
+    }
+
     private boolean joined(Audience audience, Participant p) {
         return decide(audience, new RoomEvent.ParticipantJoined(ROOM, ++seq, p));
     }
