@@ -152,6 +152,15 @@ class AdmissionIT {
     }
 
     @Test
+    void anAdmittedBrowserOfferingCompressionGetsPlainFrames() throws Exception {
+        RawHttp.Reply reply = RawHttp.upgrade(node.port(), query(valid("adm-deflate")),
+                Map.of("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"));
+
+        assertThat(reply.status()).as("answer: %s", reply).isEqualTo(101);
+        assertThat(reply.headers().toLowerCase()).doesNotContain("sec-websocket-extensions");
+    }
+
+    @Test
     void refusalsNeverEchoTheToken() throws Exception {
         String forged = valid("adm").substring(0, 60) + "x.y.z";
         RawHttp.Reply reply = RawHttp.upgrade(node.port(), query(forged), Map.of());

@@ -18,11 +18,22 @@ public final class LocalBus implements ClusterBus {
         this.feeds = new RoomFeeds(room -> new RoomFeed(room, historyLimit, null, null, BusMetrics.NONE));
     }
 
-    /** Hands a room event to the room's subscribers; called on the room's thread, in {@code seq} order. */
+    /**
+     * Hands a room event to the room's subscribers; called on the room's thread, in {@code seq}
+     * order, and followed by {@link #flush} once the room has nothing more to do.
+     */
     public void publish(RoomEvent event) {
         RoomFeed feed = feeds.get(event.room());
         if (feed != null) {
             feed.offer(event);
+        }
+    }
+
+    /** Ends a run of the room's events: subscribers write out what they held back. */
+    public void flush(String room) {
+        RoomFeed feed = feeds.get(room);
+        if (feed != null) {
+            feed.flush();
         }
     }
 

@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every method holds the feed's lock, and listeners are called under it: that is what keeps
  * the order. Listeners only queue frames, so the lock is held briefly.
+ *
+ * <p>Whoever offers events ends each run of them with {@link #flush()}: a listener may hold what
+ * a run queued until then, which lets a burst of events leave in one write per connection
+ * instead of one write per event (the write, not the fan-out, is what a delivery costs).
  */
 public final class RoomFeed {
     private static final Logger log = LoggerFactory.getLogger(RoomFeed.class);
@@ -54,6 +58,7 @@ public final class RoomFeed {
     // listener ending its subscription holds the feed's lock and then needs the map's.
     private final AtomicInteger holds = new AtomicInteger();
     private boolean gapCheckScheduled;
+    private boolean unflushed; // events were delivered since the last flush
 
     public RoomFeed(String room, int historyLimit, History history, ScheduledExecutorService timer, BusMetrics metrics) {
         this.room = room;
@@ -63,7 +68,7 @@ public final class RoomFeed {
         this.metrics = metrics;
     }
 
-    /** An event from the bus, in any order, possibly again. */
+    /** An event from the bus, in any order, possibly again; a run of offers ends with {@link #flush()}. */
     public synchronized void offer(RoomEvent event) {
         long seq = event.seq();
         if ((applied != UNKNOWN && seq <= applied) || early.containsKey(seq)) {
@@ -73,6 +78,17 @@ public final class RoomFeed {
         early.put(seq, event);
         if (applied != UNKNOWN) {
             drain();
+        }
+    }
+
+    /** Ends a run of offered events: listeners write out what they held back. */
+    public synchronized void flush() {
+        if (!unflushed) {
+            return;
+        }
+        unflushed = false;
+        for (Entry entry : entries) {
+            entry.flush();
         }
     }
 
@@ -87,6 +103,7 @@ public final class RoomFeed {
             applied = seq;
             early.headMap(seq, true).clear();
             drain();
+            flush();
         }
     }
 
@@ -105,6 +122,8 @@ public final class RoomFeed {
             }
             entries.add(entry);
             drain();
+            unflushed = true; // the replay above
+            flush();
             return entry;
         }
         if (history == null) {
@@ -141,6 +160,8 @@ public final class RoomFeed {
         for (RoomEvent event : backlog) {
             entry.offer(event);
         }
+        unflushed = true;
+        flush();
     }
 
     synchronized void remove(Entry entry) {
@@ -177,6 +198,7 @@ public final class RoomFeed {
         for (Entry entry : entries) {
             entry.offer(event);
         }
+        unflushed = true;
     }
 
     private void gapOpened() {
@@ -223,6 +245,7 @@ public final class RoomFeed {
             skipGap();
         }
         drain();
+        flush();
     }
 
     /** The missing events are gone for good: say so, and go on with what came after them. */
@@ -268,6 +291,14 @@ public final class RoomFeed {
                 } catch (RuntimeException e) {
                     log.error("{}: a listener failed on event {}", event.room(), event.seq(), e);
                 }
+            }
+        }
+
+        void flush() {
+            try {
+                listener.flush();
+            } catch (RuntimeException e) {
+                log.error("A room listener failed to flush", e);
             }
         }
 

@@ -13,4 +13,10 @@ public interface RoomListener {
 
     /** Must not block: queue and return. */
     void event(RoomEvent event);
+
+    /**
+     * A run of events ended. A listener may hold back what the run's events queued, so that
+     * a burst leaves in one write, and must let it go now; nothing else would.
+     */
+    default void flush() {}
 }

@@ -44,7 +44,8 @@ final class LocalRoom implements Room {
         this.name = name;
         this.mode = mode;
         this.capacity = capacity;
-        this.thread = new SerialExecutor(pool, "room " + name);
+        // Events go to the bus as they happen; their frames leave once the room has nothing more queued.
+        this.thread = new SerialExecutor(pool, "room " + name, () -> bus.flush(name));
         this.bus = bus;
         this.rooms = rooms;
         // Listeners of a room emptied a moment ago may still be subscribed: the new room's events follow on.

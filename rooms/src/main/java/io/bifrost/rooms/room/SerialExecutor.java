@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
  * Runs tasks one at a time, in submission order, on a shared pool: a room's "thread" without
  * a thread per room and without locks. The work-in-progress counter decides who drains: the
  * submitter that moves it from 0 schedules a drain; the drain runs until it returns to 0.
+ *
+ * <p>Whenever nothing is queued behind the task just run, and before a long drain yields its
+ * thread, {@code idle} runs: the room lets out what its tasks held back for a burst.
  */
 final class SerialExecutor implements Executor {
     private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
@@ -22,10 +25,12 @@ final class SerialExecutor implements Executor {
     private final String name;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
+    private final Runnable idle;
 
-    SerialExecutor(Executor pool, String name) {
+    SerialExecutor(Executor pool, String name, Runnable idle) {
         this.pool = pool;
         this.name = name;
+        this.idle = idle;
     }
 
     @Override
@@ -38,11 +43,10 @@ final class SerialExecutor implements Executor {
 
     private void drain() {
         for (int ran = 1; ; ran++) {
-            Runnable task = tasks.poll();
-            try {
-                task.run();
-            } catch (RuntimeException | Error e) {
-                log.error("{}: task failed", name, e);
+            run(tasks.poll());
+            // A task submitted after this check finds pending above 0 and comes next, followed by idle again.
+            if (pending.get() == 1 || ran == TASKS_PER_TURN) {
+                run(idle);
             }
             if (pending.decrementAndGet() == 0) {
                 return;
@@ -51,6 +55,14 @@ final class SerialExecutor implements Executor {
                 pool.execute(this::drain);
                 return;
             }
+        }
+    }
+
+    private void run(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException | Error e) {
+            log.error("{}: task failed", name, e);
         }
     }
 }

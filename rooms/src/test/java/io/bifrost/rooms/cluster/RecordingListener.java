@@ -4,7 +4,9 @@ import io.bifrost.rooms.room.RoomEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A room listener that records what it hears, {@code ready} included, in the order heard. */
 final class RecordingListener implements RoomListener {
@@ -15,6 +17,8 @@ final class RecordingListener implements RoomListener {
     private final BlockingQueue<Object> arrivals = new LinkedBlockingQueue<>();
     // Filled from arrivals on the test thread only.
     private final List<Object> heard = new ArrayList<>();
+    private final AtomicInteger eventsHeard = new AtomicInteger();
+    private final List<Integer> flushes = new CopyOnWriteArrayList<>();
 
     @Override
     public void ready(boolean complete) {
@@ -23,7 +27,18 @@ final class RecordingListener implements RoomListener {
 
     @Override
     public void event(RoomEvent event) {
+        eventsHeard.incrementAndGet();
         arrivals.add(event);
+    }
+
+    @Override
+    public void flush() {
+        flushes.add(eventsHeard.get());
+    }
+
+    /** How many events had been heard at each flush, in order. */
+    List<Integer> flushes() {
+        return List.copyOf(flushes);
     }
 
     /** Everything heard so far: {@link Ready} markers and events. */

@@ -49,6 +49,60 @@ class RoomFeedTest {
         assertThat(history.pending()).isEmpty();
     }
 
+    // ---------------------------------------------------------------- flushing
+
+    @Test
+    void aRunOfOfferedEventsIsFlushedOnceWhenTheRunEnds() {
+        RecordingListener listener = subscribe(0);
+        List<Integer> atSubscribe = listener.flushes();
+
+        offer(1, 2, 3);
+        List<Integer> beforeFlush = listener.flushes();
+        feed.flush();
+        feed.flush(); // nothing new: no second flush
+
+        assertThat(beforeFlush).as("held until the run ends").isEqualTo(atSubscribe);
+        assertThat(listener.flushes()).containsExactly(0, 3);
+    }
+
+    @Test
+    void eventsReplayedToANewSubscriberAreFlushedAtOnce() {
+        subscribe(0);
+        offer(1, 2);
+        feed.flush();
+
+        RecordingListener late = subscribe(0);
+
+        assertThat(late.events()).containsExactly(chat(1), chat(2));
+        assertThat(late.flushes()).containsExactly(2);
+    }
+
+    @Test
+    void eventsThatFillAGapFromHistoryAreFlushedAtOnce() {
+        RecordingListener listener = subscribe(0);
+        offer(1, 3);
+        feed.flush();
+
+        timer.elapse();
+        history.take().answer(chat(2));
+
+        assertThat(listener.events()).containsExactly(chat(1), chat(2), chat(3));
+        assertThat(listener.flushes()).last().isEqualTo(3);
+    }
+
+    @Test
+    void aSubscriberCaughtUpFromHistoryIsFlushedAtOnce() {
+        subscribe(0);
+        offer(1, 2, 3, 4, 5, 6); // remembered: 4, 5, 6
+        feed.flush();
+
+        RecordingListener behind = subscribe(1);
+        history.take().answer(chat(2), chat(3));
+
+        assertThat(behind.events()).containsExactly(chat(2), chat(3), chat(4), chat(5), chat(6));
+        assertThat(behind.flushes()).containsExactly(5);
+    }
+
     @Test
     void outOfOrderEventsAreDeliveredInSeqOrder() {
         RecordingListener listener = subscribe(0);

@@ -28,7 +28,7 @@ class SerialExecutorTest {
 
     @Test
     void tasksRunInSubmissionOrderOnAMultiThreadPool() throws Exception {
-        SerialExecutor serial = new SerialExecutor(pool(4), "room order");
+        SerialExecutor serial = new SerialExecutor(pool(4), "room order", () -> { });
         int tasks = 5_000;
         List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch done = new CountDownLatch(tasks);
@@ -47,7 +47,7 @@ class SerialExecutorTest {
 
     @Test
     void tasksSubmittedFromManyThreadsNeverOverlap() throws Exception {
-        SerialExecutor serial = new SerialExecutor(pool(4), "room overlap");
+        SerialExecutor serial = new SerialExecutor(pool(4), "room overlap", () -> { });
         ExecutorService submitters = pool(4);
         int perSubmitter = 2_000;
         AtomicInteger running = new AtomicInteger();
@@ -88,7 +88,7 @@ class SerialExecutorTest {
 
     @Test
     void aThrowingTaskDoesNotStopTheTasksAfterIt() throws Exception {
-        SerialExecutor serial = new SerialExecutor(pool(2), "room throwing");
+        SerialExecutor serial = new SerialExecutor(pool(2), "room throwing", () -> { });
         List<String> ran = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch done = new CountDownLatch(1);
 
@@ -116,8 +116,8 @@ class SerialExecutorTest {
     @Test
     void aBusyExecutorYieldsItsThreadSoOthersOnTheSamePoolMakeProgress() throws Exception {
         ExecutorService single = pool(1);
-        SerialExecutor busy = new SerialExecutor(single, "busy room");
-        SerialExecutor quiet = new SerialExecutor(single, "quiet room");
+        SerialExecutor busy = new SerialExecutor(single, "busy room", () -> { });
+        SerialExecutor quiet = new SerialExecutor(single, "quiet room", () -> { });
         CountDownLatch release = new CountDownLatch(1);
         single.execute(() -> awaitQuietly(release)); // hold the only thread while the work queues up
         int busyTasks = 2_000;
@@ -146,7 +146,7 @@ class SerialExecutorTest {
 
     @Test
     void anIdleExecutorRunsTheNextTaskAgain() throws Exception {
-        SerialExecutor serial = new SerialExecutor(pool(1), "room idle");
+        SerialExecutor serial = new SerialExecutor(pool(1), "room idle", () -> { });
         for (int round = 0; round < 3; round++) {
             CountDownLatch ran = new CountDownLatch(1);
 
@@ -158,7 +158,7 @@ class SerialExecutorTest {
 
     @Test
     void aTaskSubmittedByATaskRunsAfterTheTasksAlreadyQueued() throws Exception {
-        SerialExecutor serial = new SerialExecutor(pool(2), "room reentrant");
+        SerialExecutor serial = new SerialExecutor(pool(2), "room reentrant", () -> { });
         List<String> ran = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch done = new CountDownLatch(1);
         CountDownLatch queued = new CountDownLatch(1);
@@ -176,6 +176,54 @@ class SerialExecutorTest {
 
         assertThat(done.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
         assertThat(ran).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void idleRunsOnceAfterABurstNotAfterEachTaskOfIt() throws Exception {
+        ExecutorService single = pool(1);
+        List<String> ran = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch firstIdle = new CountDownLatch(1);
+        CountDownLatch secondIdle = new CountDownLatch(2);
+        SerialExecutor serial = new SerialExecutor(single, "room burst", () -> {
+            ran.add("idle");
+            firstIdle.countDown();
+            secondIdle.countDown();
+        });
+        CountDownLatch release = new CountDownLatch(1);
+        single.execute(() -> awaitQuietly(release)); // the burst queues up behind this
+
+        serial.execute(() -> ran.add("a"));
+        serial.execute(() -> ran.add("b"));
+        serial.execute(() -> ran.add("c"));
+        release.countDown();
+        assertThat(firstIdle.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        serial.execute(() -> ran.add("d")); // a lone task after the burst
+
+        assertThat(secondIdle.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(ran).containsExactly("a", "b", "c", "idle", "d", "idle");
+    }
+
+    @Test
+    void idleRunsBeforeABusyExecutorYieldsItsThread() throws Exception {
+        ExecutorService single = pool(1);
+        AtomicInteger ranBeforeFirstIdle = new AtomicInteger(-1);
+        AtomicInteger ran = new AtomicInteger();
+        SerialExecutor serial = new SerialExecutor(single, "room long burst", () -> ranBeforeFirstIdle.compareAndSet(-1, ran.get()));
+        CountDownLatch release = new CountDownLatch(1);
+        single.execute(() -> awaitQuietly(release));
+        int tasks = 1_000;
+        CountDownLatch done = new CountDownLatch(tasks);
+        for (int i = 0; i < tasks; i++) {
+            serial.execute(() -> {
+                ran.incrementAndGet();
+                done.countDown();
+            });
+        }
+
+        release.countDown();
+
+        assertThat(done.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(ranBeforeFirstIdle.get()).as("tasks run before the first idle").isPositive().isLessThan(tasks);
     }
 
     private ExecutorService pool(int threads) {

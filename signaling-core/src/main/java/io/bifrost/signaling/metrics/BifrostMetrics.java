@@ -33,7 +33,20 @@ public final class BifrostMetrics implements BusMetrics {
     public static final String RESUMES = "bifrost.resumes";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Counters joins = new Counters(JOINS, "Join attempts by outcome", "outcome");
+    private final Counters messagesIn = new Counters(MESSAGES_IN, "Messages received from clients by type", "type");
+    private final Counters messagesOut = new Counters(MESSAGES_OUT, "Messages sent to clients by type", "type");
+    private final Counters errors = new Counters(ERRORS, "Errors answered to clients by code", "code");
+    private final Counters disconnects = new Counters(DISCONNECTS, "Sessions ended by reason", "reason");
+    private final Counters resumes = new Counters(RESUMES, "Session resume attempts by outcome", "outcome");
+    private final Counters busPublished = new Counters(BUS_PUBLISHED,
+            "Room events and signals written to other nodes' inboxes", "kind");
+    private final Counters busDelivered = new Counters(BUS_DELIVERED, "Room events and signals read from this node's inbox", "kind");
+    private final Counters busDuplicates = new Counters(BUS_DUPLICATES,
+            "Room events that arrived again after being applied, and were dropped", "kind");
+    private final Counters busRefetched = new Counters(BUS_REFETCHED,
+            "Room events read back from a room's stream to fill a gap or serve a resume", "kind");
+    private final Counters busLost = new Counters(BUS_LOST, "Room events or signals that could not be delivered", "kind");
     private final Timer relayLatency;
     private final Map<String, Timer> busLag = new ConcurrentHashMap<>();
 
@@ -54,12 +67,12 @@ public final class BifrostMetrics implements BusMetrics {
 
     /** @param outcome {@code ok} or an error code / token refusal reason */
     public void join(String outcome) {
-        counter(JOINS, "Join attempts by outcome", "outcome", outcome).increment();
+        joins.get(outcome).increment();
     }
 
     /** @param type a protocol message type, or {@code invalid} */
     public void messageIn(String type) {
-        counter(MESSAGES_IN, "Messages received from clients by type", "type", type).increment();
+        messagesIn.get(type).increment();
     }
 
     public void messageOut(String type) {
@@ -69,17 +82,17 @@ public final class BifrostMetrics implements BusMetrics {
     /** One call per fan-out rather than per recipient. */
     public void messagesOut(String type, int count) {
         if (count > 0) {
-            counter(MESSAGES_OUT, "Messages sent to clients by type", "type", type).increment(count);
+            messagesOut.get(type).increment(count);
         }
     }
 
     public void error(String code) {
-        counter(ERRORS, "Errors answered to clients by code", "code", code).increment();
+        errors.get(code).increment();
     }
 
     /** @param reason a leave reason such as {@code slow-consumer} */
     public void disconnect(String reason) {
-        counter(DISCONNECTS, "Sessions ended by reason", "reason", reason).increment();
+        disconnects.get(reason).increment();
     }
 
     public void relayed(long startNanos) {
@@ -88,19 +101,19 @@ public final class BifrostMetrics implements BusMetrics {
 
     /** @param outcome {@code ok}, or why the session could not be resumed */
     public void resume(String outcome) {
-        counter(RESUMES, "Session resume attempts by outcome", "outcome", outcome).increment();
+        resumes.get(outcome).increment();
     }
 
     // ------------------------------------------------------------------ the cluster bus
 
     @Override
     public void published(String kind) {
-        counter(BUS_PUBLISHED, "Room events and signals written to other nodes' inboxes", "kind", kind).increment();
+        busPublished.get(kind).increment();
     }
 
     @Override
     public void delivered(String kind, long lagMillis) {
-        counter(BUS_DELIVERED, "Room events and signals read from this node's inbox", "kind", kind).increment();
+        busDelivered.get(kind).increment();
         busLag.computeIfAbsent(kind, k -> Timer.builder(BUS_LAG)
                         .description("From publishing on one node to reading on this one (node clocks included)")
                         .tag("kind", k).publishPercentileHistogram()
@@ -111,18 +124,17 @@ public final class BifrostMetrics implements BusMetrics {
 
     @Override
     public void duplicate() {
-        counter(BUS_DUPLICATES, "Room events that arrived again after being applied, and were dropped", "kind", "event").increment();
+        busDuplicates.get("event").increment();
     }
 
     @Override
     public void refetched(int events) {
-        counter(BUS_REFETCHED, "Room events read back from a room's stream to fill a gap or serve a resume", "kind", "event")
-                .increment(events);
+        busRefetched.get("event").increment(events);
     }
 
     @Override
     public void lost(String kind, int count) {
-        counter(BUS_LOST, "Room events or signals that could not be delivered", "kind", kind).increment(count);
+        busLost.get(kind).increment(count);
     }
 
     /** The Prometheus text exposition. */
@@ -134,9 +146,26 @@ public final class BifrostMetrics implements BusMetrics {
         registry.close();
     }
 
-    private Counter counter(String name, String description, String tag, String value) {
-        // One lookup per event instead of Micrometer's builder + registry lookup: this runs per message.
-        return counters.computeIfAbsent(name + '\u0000' + value,
-                k -> Counter.builder(name).description(description).tag(tag, value).register(registry));
+    /**
+     * The counters of one meter, one per tag value, found by the value alone: this runs once per
+     * message sent, where Micrometer's builder and registry lookup would cost more than the send.
+     */
+    private final class Counters {
+        private final String name;
+        private final String description;
+        private final String tag;
+        private final Map<String, Counter> byValue = new ConcurrentHashMap<>();
+
+        Counters(String name, String description, String tag) {
+            this.name = name;
+            this.description = description;
+            this.tag = tag;
+        }
+
+        Counter get(String value) {
+            Counter counter = byValue.get(value); // no lock on the common path, unlike computeIfAbsent's
+            return counter != null ? counter : byValue.computeIfAbsent(value,
+                    v -> Counter.builder(name).description(description).tag(tag, v).register(registry));
+        }
     }
 }

@@ -5,8 +5,12 @@ import java.util.function.Consumer;
 /** The transport under a session: one websocket. Implementations must not block. */
 public interface Connection {
 
-    /** Queues a text frame; exactly one of the callbacks runs when it was written or failed. */
-    void send(String frame, Runnable written, Consumer<Throwable> failed);
+    /**
+     * Queues a text frame; exactly one of the callbacks runs when it was written or failed.
+     * With {@code more}, another frame follows at once and this one may wait for it, so that
+     * both leave in one write; the last frame of a run never has it.
+     */
+    void send(String frame, boolean more, Runnable written, Consumer<Throwable> failed);
 
     /** Asks for the next inbound frame; without it, nothing more is read. */
     void demand();

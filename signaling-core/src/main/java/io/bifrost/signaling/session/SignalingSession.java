@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +53,7 @@ public final class SignalingSession implements RoomMember {
     private final Connection connection;
     private final SessionServices services;
     private final RateLimiter rateLimiter; // transport thread only
-    private final AtomicInteger queuedFrames = new AtomicInteger();
+    private final Outbox outbox;
     private final AtomicReference<State> state = new AtomicReference<>(State.JOINING);
     private final List<Signal> heldSignals = new ArrayList<>(); // guarded by itself, kept while detached
 
@@ -75,6 +74,7 @@ public final class SignalingSession implements RoomMember {
         this.resume = resume;
         this.connection = connection;
         this.services = services;
+        this.outbox = new Outbox(connection, services.limits().outboundQueueFrames(), () -> lost(LeaveReason.DISCONNECTED));
         this.rateLimiter = new RateLimiter(services.limits().messagesPerSecond(), services.limits().messageBurst(), now);
         this.lastHeardNanos = now;
         this.participant = newParticipant(claims);
@@ -139,7 +139,7 @@ public final class SignalingSession implements RoomMember {
         services.metrics().join(code(reason).wireName());
         fail(null, code(reason), reason.getMessage());
         end(LeaveReason.DISCONNECTED);
-        connection.close(CloseCodes.POLICY_VIOLATION, code(reason).wireName());
+        outbox.close(CloseCodes.POLICY_VIOLATION, code(reason).wireName());
     }
 
     @Override
@@ -299,7 +299,7 @@ public final class SignalingSession implements RoomMember {
         } else if (message instanceof ClientMessage.Leave leave) {
             ack(leave.id(), null);
             end(LeaveReason.LEFT);
-            connection.close(CloseCodes.NORMAL, "left");
+            outbox.close(CloseCodes.NORMAL, "left");
             return false;
         }
         return true;
@@ -450,7 +450,15 @@ public final class SignalingSession implements RoomMember {
                 return;
             }
             Fanout.Encoded encoded = services.fanout().encode(event);
-            push(encoded.frame, encoded.type);
+            services.metrics().messageOut(encoded.type);
+            if (!outbox.hold(encoded.frame)) {
+                slowConsumer();
+            }
+        }
+
+        @Override
+        public void flush() {
+            outbox.flush();
         }
     }
 
@@ -477,19 +485,17 @@ public final class SignalingSession implements RoomMember {
     }
 
     private void send(String frame) {
-        if (queuedFrames.incrementAndGet() > services.limits().outboundQueueFrames()) {
-            queuedFrames.decrementAndGet();
-            if (lost(LeaveReason.SLOW_CONSUMER)) {
-                log.warn("{} in room {} stopped reading: {} frames queued, disconnected",
-                        participant.id(), claims.room(), services.limits().outboundQueueFrames());
-                connection.abort();
-            }
-            return;
+        if (!outbox.send(frame)) {
+            slowConsumer();
         }
-        connection.send(frame, queuedFrames::decrementAndGet, failure -> {
-            queuedFrames.decrementAndGet();
-            lost(LeaveReason.DISCONNECTED);
-        });
+    }
+
+    private void slowConsumer() {
+        if (lost(LeaveReason.SLOW_CONSUMER)) {
+            log.warn("{} in room {} stopped reading: {} frames queued, disconnected",
+                    participant.id(), claims.room(), services.limits().outboundQueueFrames());
+            outbox.abort();
+        }
     }
 
     // ------------------------------------------------------------------ ending
@@ -510,7 +516,7 @@ public final class SignalingSession implements RoomMember {
         long silentMillis = (now - lastHeardNanos) / NANOS_PER_MILLI;
         if (current == State.LIVE && silentMillis > services.limits().pingTimeout().toMillis() && lost(LeaveReason.TIMEOUT)) {
             log.info("{} in room {} silent for {} ms, disconnected", participant.id(), claims.room(), silentMillis);
-            connection.close(CloseCodes.NORMAL, "ping-timeout");
+            outbox.close(CloseCodes.NORMAL, "ping-timeout");
         }
     }
 
@@ -524,7 +530,7 @@ public final class SignalingSession implements RoomMember {
         }
         boolean first = services.sessions().resumableAfterShutdown() ? lost(LeaveReason.SERVER_SHUTDOWN) : end(LeaveReason.SERVER_SHUTDOWN);
         if (first) {
-            connection.close(CloseCodes.GOING_AWAY, "server-shutdown");
+            outbox.close(CloseCodes.GOING_AWAY, "server-shutdown");
         }
     }
 
@@ -538,7 +544,7 @@ public final class SignalingSession implements RoomMember {
     /** @return false when the session had no connection left to drop */
     boolean drop() {
         if (lost(LeaveReason.DISCONNECTED)) {
-            connection.abort();
+            outbox.abort();
             return true;
         }
         return false;
@@ -590,7 +596,7 @@ public final class SignalingSession implements RoomMember {
         releaseResources();
         services.sessions().remove(this);
         if (previous == State.LIVE) {
-            connection.close(CloseCodes.NORMAL, "resumed-elsewhere");
+            outbox.close(CloseCodes.NORMAL, "resumed-elsewhere");
         }
         if (elsewhere) {
             room.handedOver(participant.id());
@@ -614,7 +620,7 @@ public final class SignalingSession implements RoomMember {
         if (state.getAndSet(State.ENDED) != State.ENDED) {
             releaseResources();
             services.sessions().remove(this);
-            connection.close(CloseCodes.GOING_AWAY, "node-failure");
+            outbox.close(CloseCodes.GOING_AWAY, "node-failure");
         }
     }
 

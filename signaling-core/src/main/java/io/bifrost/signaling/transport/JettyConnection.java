@@ -2,20 +2,29 @@ package io.bifrost.signaling.transport;
 
 import io.bifrost.signaling.session.Connection;
 import java.util.function.Consumer;
-import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.common.WebSocketSession;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.OpCode;
 
 /** A session's websocket. Jetty queues frames in call order, so sends need no coordination here. */
 final class JettyConnection implements Connection {
     private final Session session;
+    // Frames go through the core session because its send takes a batch flag, which the API's
+    // sendText lacks: a batched frame is copied into the connection's output buffer and leaves
+    // with the next unbatched one, in a single write.
+    private final CoreSession frames;
 
     JettyConnection(Session session) {
         this.session = session;
+        this.frames = ((WebSocketSession) session).getCoreSession();
     }
 
     @Override
-    public void send(String frame, Runnable written, Consumer<Throwable> failed) {
-        session.sendText(frame, Callback.from(written, failed));
+    public void send(String frame, boolean more, Runnable written, Consumer<Throwable> failed) {
+        frames.sendFrame(new Frame(OpCode.TEXT, true, frame), Callback.from(written, failed), more);
     }
 
     @Override
@@ -25,7 +34,7 @@ final class JettyConnection implements Connection {
 
     @Override
     public void close(int statusCode, String reason) {
-        session.close(statusCode, reason, Callback.NOOP);
+        session.close(statusCode, reason, org.eclipse.jetty.websocket.api.Callback.NOOP);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.bifrost.signaling.config.BifrostConfig;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.session.Sessions;
 import java.time.Duration;
+import java.util.List;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
@@ -55,6 +56,9 @@ public final class SignalingServer {
                     HttpRoutes.writeRefusal(response, callback, decision);
                     return null;
                 }
+                // No permessage-deflate, though browsers offer it: signaling frames are small, and
+                // compressing per connection would undo encoding a room's event once for everyone.
+                response.setExtensions(List.of());
                 return new RtcEndpoint(decision.claims(), HttpRoutes.resumeRequest(request), sessions);
             });
         });

@@ -18,9 +18,11 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -150,6 +152,7 @@ public final class RedisStreamsBus implements ClusterBus {
         RoomFeed local = feeds.get(event.room());
         if (local != null) {
             local.offer(event);
+            local.flush();
         }
         String now = Long.toString(System.currentTimeMillis());
         for (Object node : nodes) {
@@ -248,10 +251,13 @@ public final class RedisStreamsBus implements ClusterBus {
                 List<StreamMessage<String, String>> batch = blocking.xread(
                         XReadArgs.Builder.block(READ_BLOCK_MILLIS).count(READ_BATCH), // a fresh args object per call
                         XReadArgs.StreamOffset.from(inbox, lastId));
+                Set<RoomFeed> offered = new HashSet<>();
                 for (StreamMessage<String, String> message : batch) {
                     lastId = message.getId();
-                    dispatch(message.getBody());
+                    dispatch(message.getBody(), offered);
                 }
+                // One flush per room and read: a burst read at once leaves in one write per connection.
+                offered.forEach(RoomFeed::flush);
                 if (!batch.isEmpty() && ++reads % TRIM_EVERY_READS == 0) {
                     redis.xtrim(inbox, new XTrimArgs().minId(lastId).approximateTrimming());
                 }
@@ -265,7 +271,7 @@ public final class RedisStreamsBus implements ClusterBus {
         }
     }
 
-    private void dispatch(Map<String, String> entry) {
+    private void dispatch(Map<String, String> entry, Set<RoomFeed> offered) {
         try {
             long lag = System.currentTimeMillis() - Long.parseLong(entry.getOrDefault("t", "0"));
             if ("e".equals(entry.get("k"))) {
@@ -274,6 +280,7 @@ public final class RedisStreamsBus implements ClusterBus {
                 RoomFeed feed = feeds.get(room);
                 if (feed != null) {
                     feed.offer(codec.decode(room, Long.parseLong(entry.get("seq")), entry.get("e")));
+                    offered.add(feed);
                 }
             } else if ("s".equals(entry.get("k"))) {
                 metrics.delivered("signal", lag);
