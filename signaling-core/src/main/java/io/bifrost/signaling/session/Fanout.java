@@ -4,6 +4,7 @@ import io.bifrost.rooms.room.RoomEvent;
 import io.bifrost.signaling.protocol.Codec;
 import io.bifrost.signaling.protocol.ParticipantInfo;
 import io.bifrost.signaling.protocol.ServerMessage;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -36,16 +37,16 @@ public final class Fanout {
         return encoded;
     }
 
-    /** An encoded event: the frame and the message type, for the metrics. */
+    /** An encoded event: the frame's UTF-8 bytes, shared by every connection's frame, and the message type, for the metrics. */
     public static final class Encoded {
         final RoomEvent event;
         final String type;
-        final String frame;
+        final byte[] utf8;
 
         Encoded(RoomEvent event, String type, String frame) {
             this.event = event;
             this.type = type;
-            this.frame = frame;
+            this.utf8 = frame.getBytes(StandardCharsets.UTF_8);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.bifrost.signaling.session;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -20,7 +22,9 @@ final class Outbox {
     private final Runnable broken;
     private final AtomicInteger queued = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
-    private String held;                // guarded by lock
+    private final Runnable written = this::written;         // the same two with every frame,
+    private final Consumer<Throwable> failed = this::failed; // not two new ones per frame
+    private byte[] held;                // guarded by lock
     private boolean brokenUnderLock;    // guarded by lock
 
     /**
@@ -41,15 +45,18 @@ final class Outbox {
                 return false;
             }
             release(true);
-            write(frame, false);
+            write(frame.getBytes(StandardCharsets.UTF_8), false);
             return true;
         } finally {
             unlock();
         }
     }
 
-    /** Holds a frame until the next one or {@link #flush()}. @return false when the queue is full and nothing was held */
-    boolean hold(String frame) {
+    /**
+     * Holds a frame, given as UTF-8 bytes that nobody changes, until the next frame or
+     * {@link #flush()}. @return false when the queue is full and nothing was held
+     */
+    boolean hold(byte[] frame) {
         lock.lock();
         try {
             if (!reserve()) {
@@ -103,21 +110,27 @@ final class Outbox {
 
     private void release(boolean more) {
         if (held != null) {
-            String frame = held;
+            byte[] frame = held;
             held = null;
             write(frame, more);
         }
     }
 
-    private void write(String frame, boolean more) {
-        connection.send(frame, more, queued::decrementAndGet, failure -> {
-            queued.decrementAndGet();
-            if (lock.isHeldByCurrentThread()) {
-                brokenUnderLock = true; // reported inside our own send: react once the lock is let go
-            } else {
-                broken.run();
-            }
-        });
+    private void write(byte[] frame, boolean more) {
+        connection.send(frame, more, written, failed);
+    }
+
+    private void written() {
+        queued.decrementAndGet();
+    }
+
+    private void failed(Throwable failure) {
+        queued.decrementAndGet();
+        if (lock.isHeldByCurrentThread()) {
+            brokenUnderLock = true; // reported inside our own send: react once the lock is let go
+        } else {
+            broken.run();
+        }
     }
 
     private void unlock() {

@@ -451,7 +451,7 @@ public final class SignalingSession implements RoomMember {
             }
             Fanout.Encoded encoded = services.fanout().encode(event);
             services.metrics().messageOut(encoded.type);
-            if (!outbox.hold(encoded.frame)) {
+            if (!outbox.hold(encoded.utf8)) {
                 slowConsumer();
             }
         }

@@ -1,6 +1,7 @@
 package io.bifrost.signaling.transport;
 
 import io.bifrost.signaling.session.Connection;
+import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -16,6 +17,10 @@ final class JettyConnection implements Connection {
     // sendText lacks: a batched frame is copied into the connection's output buffer and leaves
     // with the next unbatched one, in a single write.
     private final CoreSession frames;
+    // Sessions pass the same two callbacks with every frame: wrapped once, not once per frame.
+    private Runnable lastWritten;                // the sending thread's, under the session's outbox lock
+    private Consumer<Throwable> lastFailed;
+    private Callback lastCallback;
 
     JettyConnection(Session session) {
         this.session = session;
@@ -23,8 +28,17 @@ final class JettyConnection implements Connection {
     }
 
     @Override
-    public void send(String frame, boolean more, Runnable written, Consumer<Throwable> failed) {
-        frames.sendFrame(new Frame(OpCode.TEXT, true, frame), Callback.from(written, failed), more);
+    public void send(byte[] utf8, boolean more, Runnable written, Consumer<Throwable> failed) {
+        frames.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(utf8)), callback(written, failed), more);
+    }
+
+    private Callback callback(Runnable written, Consumer<Throwable> failed) {
+        if (written != lastWritten || failed != lastFailed) {
+            lastCallback = Callback.from(written, failed);
+            lastWritten = written;
+            lastFailed = failed;
+        }
+        return lastCallback;
     }
 
     @Override

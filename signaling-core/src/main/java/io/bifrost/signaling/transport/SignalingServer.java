@@ -24,6 +24,12 @@ public final class SignalingServer {
      * which ends silent sessions first; it also bounds a write stuck on a peer that stopped reading.
      */
     private static final Duration IDLE_TIMEOUT_MARGIN = Duration.ofSeconds(15);
+    /**
+     * Connections the kernel may hold before they are accepted. Jetty leaves the JVM's 50, which
+     * a reconnect storm (a node restarting, thousands of clients coming back at once) overflows
+     * into SYN retries a second or more apart; the kernel caps it at net.core.somaxconn.
+     */
+    private static final int ACCEPT_QUEUE = 1024;
 
     private final Server server;
     private final ServerConnector connector;
@@ -36,6 +42,7 @@ public final class SignalingServer {
         connector = new ServerConnector(server);
         connector.setHost(config.server().host());
         connector.setPort(config.server().port());
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
         server.addConnector(connector);
         server.setStopTimeout(config.server().shutdownGrace().toMillis());
 

@@ -2,6 +2,7 @@ package io.bifrost.signaling.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +20,9 @@ class OutboxTest {
 
     @Test
     void aBurstOfHeldFramesLeavesAsOneRunEndedByTheFlush() {
-        outbox.hold("a");
-        outbox.hold("b");
-        outbox.hold("c");
+        outbox.hold(utf8("a"));
+        outbox.hold(utf8("b"));
+        outbox.hold(utf8("c"));
         List<String> beforeFlush = connection.sent();
 
         outbox.flush();
@@ -33,7 +34,7 @@ class OutboxTest {
 
     @Test
     void aFrameSentDuringABurstGoesAfterTheHeldOne() {
-        outbox.hold("event");
+        outbox.hold(utf8("event"));
 
         outbox.send("ack");
 
@@ -42,7 +43,7 @@ class OutboxTest {
 
     @Test
     void closingWritesTheHeldFrameFirst() {
-        outbox.hold("event");
+        outbox.hold(utf8("event"));
 
         outbox.close(1000, "left");
 
@@ -54,10 +55,10 @@ class OutboxTest {
         connection.completeWrites = false;
         assertThat(outbox.send("1")).isTrue();
         assertThat(outbox.send("2")).isTrue();
-        assertThat(outbox.hold("3")).as("a held frame counts").isTrue();
+        assertThat(outbox.hold(utf8("3"))).as("a held frame counts").isTrue();
 
         assertThat(outbox.send("4")).isFalse();
-        assertThat(outbox.hold("5")).isFalse();
+        assertThat(outbox.hold(utf8("5"))).isFalse();
         connection.writeAll();
 
         assertThat(outbox.send("6")).isTrue();
@@ -66,7 +67,7 @@ class OutboxTest {
 
     @Test
     void abortingDropsTheHeldFrame() {
-        outbox.hold("event");
+        outbox.hold(utf8("event"));
 
         outbox.abort();
         outbox.flush();
@@ -83,7 +84,7 @@ class OutboxTest {
             // Reacting takes other locks, which other threads hold while they use this outbox:
             // it must be free by now, or they would wait on each other for good.
             try {
-                reactions.add(CompletableFuture.supplyAsync(() -> failing[0].hold("next")).get(10, TimeUnit.SECONDS));
+                reactions.add(CompletableFuture.supplyAsync(() -> failing[0].hold(utf8("next"))).get(10, TimeUnit.SECONDS));
             } catch (Exception e) {
                 reactions.add(e);
             }
@@ -94,6 +95,10 @@ class OutboxTest {
         assertThat(reactions).containsExactly(true);
     }
 
+    private static byte[] utf8(String frame) {
+        return frame.getBytes(StandardCharsets.UTF_8);
+    }
+
     /** Records frames as text, with "+" for a frame followed by more; completes or fails writes at once unless told. */
     private static final class RecordingConnection implements Connection {
         private final List<String> sent = new ArrayList<>();
@@ -102,7 +107,8 @@ class OutboxTest {
         boolean failWrites;
 
         @Override
-        public synchronized void send(String frame, boolean more, Runnable written, Consumer<Throwable> failed) {
+        public synchronized void send(byte[] utf8, boolean more, Runnable written, Consumer<Throwable> failed) {
+            String frame = new String(utf8, StandardCharsets.UTF_8);
             sent.add(more ? frame + "+" : frame);
             if (failWrites) {
                 failed.accept(new IllegalStateException("connection gone"));
