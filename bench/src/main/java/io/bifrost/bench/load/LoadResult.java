@@ -26,6 +26,8 @@ public record LoadResult(String target, String label, int subscribers, int publi
      *
      * @param cores                CPU time over wall time: 1.0 is one core busy all the window
      * @param cpuMicrosPerDelivery CPU time per delivery in the window
+     * @param systemShare          the part of the CPU time spent in the kernel, 0 to 1
      */
-    public record Usage(long cpuMicros, double cores, double cpuMicrosPerDelivery, long rssKbStart, long rssKbEnd) {}
+    public record Usage(long cpuMicros, double cores, double cpuMicrosPerDelivery, double systemShare,
+                        long rssKbStart, long rssKbEnd) {}
 }

@@ -152,8 +152,10 @@ public final class LoadRun {
             return null;
         }
         long cpu = end.cpuMicros() - start.cpuMicros();
+        long system = end.systemMicros() - start.systemMicros();
         return new LoadResult.Usage(cpu, Math.round(cpu / (windowSeconds * 1e6) * 1000) / 1000.0,
-                deliveries == 0 ? 0 : Math.round((double) cpu / deliveries * 100) / 100.0, start.rssKb(), end.rssKb());
+                deliveries == 0 ? 0 : Math.round((double) cpu / deliveries * 100) / 100.0,
+                cpu == 0 ? 0 : Math.round((double) system / cpu * 1000) / 1000.0, start.rssKb(), end.rssKb());
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {

@@ -9,8 +9,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * A process's CPU time so far (user plus system, all threads) and resident memory, read from
  * /proc: what the server costs, measured from outside it, the same way for a JVM and for node.
+ * The system part is kept apart: on loopback it includes the receiving side's TCP work, which
+ * the kernel runs on the sender's time, and it is the part no server code can make cheaper
+ * except by writing less often.
  */
-public record ProcessSample(long cpuMicros, long rssKb) {
+public record ProcessSample(long cpuMicros, long systemMicros, long rssKb) {
     private static final long TICKS_PER_SECOND = clockTicks();
 
     public static ProcessSample of(long pid) throws IOException {
@@ -18,20 +21,27 @@ public record ProcessSample(long cpuMicros, long rssKb) {
         // The command name (field 2) may hold spaces and parentheses; the fields after its closing
         // parenthesis start with field 3, so utime (field 14) and stime (15) are the 12th and 13th.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        return new ProcessSample(TimeUnit.SECONDS.toMicros(ticks) / TICKS_PER_SECOND, rssKb(pid));
+        long systemTicks = Long.parseLong(fields[12]);
+        long ticks = Long.parseLong(fields[11]) + systemTicks;
+        return new ProcessSample(micros(ticks), micros(systemTicks), rssKb(pid));
     }
 
     /** The sum over several processes, e.g. the nodes of a cluster; empty when {@code pids} is. */
     public static ProcessSample total(List<Long> pids) throws IOException {
         long cpu = 0;
+        long system = 0;
         long rss = 0;
         for (long pid : pids) {
             ProcessSample sample = of(pid);
             cpu += sample.cpuMicros();
+            system += sample.systemMicros();
             rss += sample.rssKb();
         }
-        return new ProcessSample(cpu, rss);
+        return new ProcessSample(cpu, system, rss);
+    }
+
+    private static long micros(long ticks) {
+        return TimeUnit.SECONDS.toMicros(ticks) / TICKS_PER_SECOND;
     }
 
     private static long rssKb(long pid) throws IOException {
