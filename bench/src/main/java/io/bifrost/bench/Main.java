@@ -101,9 +101,10 @@ public final class Main {
         if (options.containsKey("out")) {
             Files.writeString(Path.of(options.get("out")), json + "\n");
         }
-        System.err.printf(Locale.ROOT, "bench: %s %d/%d at %.0f/s: joined in %d ms, %.0f deliveries/s, p50 %.2f ms, "
+        System.err.printf(Locale.ROOT, "bench: %s %d/%d at %s/s: joined in %d ms, %.0f deliveries/s, p50 %.2f ms, "
                         + "p99 %.2f ms, losses %d, duplicates %d, server %s, generator %s%n",
-                result.label(), result.subscribers(), result.publishers(), result.rate(), result.joinMillis(),
+                result.label(), result.subscribers(), result.publishers(), ScenarioReport.rate(result.rate()),
+                result.joinMillis(),
                 result.deliveriesPerSecond(),
                 result.latency().p50() / 1000.0, result.latency().p99() / 1000.0, result.losses(), result.duplicates(),
                 usage(result.server()), usage(result.generator()));

@@ -74,7 +74,7 @@ public final class ScenarioReport {
     }
 
     /** 1, 1.5, 2.25: as many decimals as the rate has. */
-    private static String rate(double rate) {
+    public static String rate(double rate) {
         return java.math.BigDecimal.valueOf(rate).stripTrailingZeros().toPlainString();
     }
 
