@@ -2,14 +2,23 @@ package io.bifrost.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.bifrost.bench.load.HandshakeConfig;
+import io.bifrost.bench.load.HandshakeResult;
+import io.bifrost.bench.load.HandshakeRun;
 import io.bifrost.bench.load.LoadConfig;
 import io.bifrost.bench.load.LoadResult;
 import io.bifrost.bench.load.LoadRun;
+import io.bifrost.bench.load.StormConfig;
+import io.bifrost.bench.load.StormResult;
+import io.bifrost.bench.load.StormRun;
+import io.bifrost.bench.proc.HeapProbe;
 import io.bifrost.bench.report.ScenarioReport;
 import io.bifrost.bench.protocol.BifrostTarget;
 import io.bifrost.bench.protocol.SocketIoTarget;
 import io.bifrost.bench.protocol.Target;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -28,9 +37,12 @@ import java.util.stream.Stream;
  * The benchmark's command line.
  *
  * <pre>
- * load    one run against running servers; writes its result as JSON
- * report  a Markdown table of the results in a folder
- * micro   the JMH micro-benchmarks of the server's hot paths (JMH's own options follow)
+ * load        one room's fan-out against running servers (scenarios 1 and 2); writes its result as JSON
+ * resume      the same, killing one node mid-window while its clients resume on the others (scenario 5)
+ * storm       a connect storm of many idle connections, and what each costs the server (scenario 3)
+ * handshakes  pairs that join, exchange offer, answer and candidates, and leave (scenario 4)
+ * report      Markdown tables of the results in a folder
+ * micro       the JMH micro-benchmarks of the server's hot paths (JMH's own options follow)
  * </pre>
  */
 public final class Main {
@@ -40,9 +52,18 @@ public final class Main {
             "             [--room bench] [--payload 100] [--warmup 5s] [--window 20s] [--drain 2s] [--join-timeout 120s]",
             "             [--connect-concurrency 64] [--io-threads 1] [--server-pid PID[,PID]] [--redis-pid PID]",
             "             [--label TEXT] [--out FILE.json]",
+            "  bench resume  the options of load, and --kill-pid PID --kill-after 5s",
+            "      Kills that server node with SIGKILL inside the window; its clients resume on the other nodes.",
+            "  bench storm --target … --url ws://… --connections N [--room-size 10] [--warmup-connections 100]",
+            "             [--connect-concurrency 1000] [--join-timeout 60s] [--idle 10s] [--source-addresses 127.0.0.2,…]",
+            "             [--heap jvm|node|none] [--io-threads 1] [--server-pid PID] [--label TEXT] [--out FILE.json]",
+            "      The server's live heap is asked with jcmd (jvm, the --server-pid), or the peer's /memory (node).",
+            "  bench handshakes --target … --url ws://… --rate HANDSHAKES_PER_S [--candidates 10] [--warmup 2s]",
+            "             [--window 10s] [--drain 5s] [--max-in-flight 2000] [--source-addresses …] [--io-threads 1]",
+            "             [--server-pid PID] [--label TEXT] [--out FILE.json]",
             "      Bifrost tokens are signed with --key-id (default bench) and the secret in BENCH_HMAC_SECRET.",
             "  bench report --results DIR --title TEXT --out FILE.md",
-            "      A table of every *.json result in DIR: median (min–max) per setup and room shape.",
+            "      Tables of every *.json result in DIR: median (min–max) per setup and shape, rate or size.",
             "  bench micro [JMH options, e.g. Codec -rf json -rff out.json]",
             "      Codec encode/decode, token verification by algorithm, room fan-out.");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -54,16 +75,17 @@ public final class Main {
             org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        if (args.length == 0 || !Set.of("load", "report").contains(args[0])) {
+        if (args.length == 0 || !Set.of("load", "resume", "storm", "handshakes", "report").contains(args[0])) {
             System.err.println(USAGE);
             System.exit(2);
         }
         try {
             Map<String, String> options = options(Arrays.copyOfRange(args, 1, args.length));
-            if (args[0].equals("load")) {
-                load(options);
-            } else {
-                report(options);
+            switch (args[0]) {
+                case "load", "resume" -> load(options, args[0].equals("resume"));
+                case "storm" -> storm(options);
+                case "handshakes" -> handshakes(options);
+                default -> report(options);
             }
         } catch (IllegalArgumentException e) {
             System.err.println("bench: " + e.getMessage());
@@ -74,15 +96,11 @@ public final class Main {
         System.exit(0);
     }
 
-    private static void load(Map<String, String> options) throws Exception {
-        String room = options.getOrDefault("room", "bench");
-        Target target = switch (required(options, "target")) {
-            case "bifrost" -> BifrostTarget.hmac(options.getOrDefault("key-id", "bench"), secret(), room);
-            case "socket.io" -> new SocketIoTarget(room);
-            default -> throw new IllegalArgumentException("--target is bifrost or socket.io");
-        };
+    private static void load(Map<String, String> options, boolean failover) throws Exception {
+        Target target = target(options, false);
         LoadConfig config = new LoadConfig(
                 options.getOrDefault("label", target.name()),
+                options.getOrDefault("room", "bench"),
                 endpoints(required(options, "url")),
                 integer(options, "subscribers", null),
                 integer(options, "publishers", null),
@@ -96,11 +114,12 @@ public final class Main {
                 integer(options, "io-threads", "1"),
                 pids(options.get("server-pid")),
                 pids(options.get("redis-pid")));
-        LoadResult result = new LoadRun(config, target, System.err).run();
-        String json = JSON.writeValueAsString(result);
-        if (options.containsKey("out")) {
-            Files.writeString(Path.of(options.get("out")), json + "\n");
-        }
+        LoadRun run = failover
+                ? LoadRun.withFailover(config, target, System.err, Long.parseLong(required(options, "kill-pid")),
+                        duration(required(options, "kill-after")))
+                : new LoadRun(config, target, System.err);
+        LoadResult result = run.run();
+        write(options, result);
         System.err.printf(Locale.ROOT, "bench: %s %d/%d at %s/s: joined in %d ms, %.0f deliveries/s, p50 %.2f ms, "
                         + "p99 %.2f ms, losses %d, duplicates %d, server %s, generator %s%n",
                 result.label(), result.subscribers(), result.publishers(), ScenarioReport.rate(result.rate()),
@@ -108,20 +127,108 @@ public final class Main {
                 result.deliveriesPerSecond(),
                 result.latency().p50() / 1000.0, result.latency().p99() / 1000.0, result.losses(), result.duplicates(),
                 usage(result.server()), usage(result.generator()));
-        if (!options.containsKey("out")) {
+        LoadResult.Recovery r = result.recovery();
+        if (r != null) {
+            System.err.printf(Locale.ROOT, "bench: killed a node %.1f s into the window: %d dropped, %d resumed, "
+                            + "%d joined afresh, %d not back; all back after %d ms; %d messages lost with the node unacknowledged%n",
+                    r.killedAfterSeconds(), r.dropped(), r.resumed(), r.rejoined(), r.notBack(), r.backMillis(), r.unaccepted());
+        }
+    }
+
+    private static void storm(Map<String, String> options) throws Exception {
+        Target target = target(options, false);
+        List<InetSocketAddress> endpoints = endpoints(required(options, "url"));
+        if (endpoints.size() != 1) {
+            throw new IllegalArgumentException("a connect storm goes to one node: give one --url");
+        }
+        List<Long> serverPids = pids(options.get("server-pid"));
+        String heap = options.getOrDefault("heap", target.name().equals("bifrost") ? "jvm" : "node");
+        HeapProbe probe = switch (heap) {
+            case "jvm" -> {
+                if (serverPids.size() != 1) {
+                    throw new IllegalArgumentException("--heap jvm asks the --server-pid's JVM: give one pid");
+                }
+                yield HeapProbe.jvm(serverPids.get(0));
+            }
+            case "node" -> HeapProbe.node(URI.create("http://" + endpoints.get(0).getHostString() + ":" + endpoints.get(0).getPort()));
+            case "none" -> null;
+            default -> throw new IllegalArgumentException("--heap is jvm, node or none");
+        };
+        StormConfig config = new StormConfig(options.getOrDefault("label", target.name()), endpoints.get(0),
+                integer(options, "connections", null), integer(options, "room-size", "10"),
+                integer(options, "warmup-connections", "100"), integer(options, "connect-concurrency", "1000"),
+                duration(options.getOrDefault("join-timeout", "60s")), duration(options.getOrDefault("idle", "10s")),
+                integer(options, "io-threads", "1"), addresses(options.get("source-addresses")), serverPids, probe);
+        StormResult result = new StormRun(config, target, System.err).run();
+        write(options, result);
+        System.err.printf(Locale.ROOT, "bench: %s storm of %d: %d joined in %d ms (%.0f/s, p99 %.1f ms), %d failed%s; "
+                        + "per connection %.1f KB RSS, %.1f KB heap%n",
+                result.label(), result.connections(), result.joined(), result.joinMillis(), result.joinsPerSecond(),
+                result.joinLatency().p99() / 1000.0, result.failed(),
+                result.firstFailure() == null ? "" : " (first: " + result.firstFailure() + ")",
+                result.rssBytesPerConnection() / 1024, result.heapBytesPerConnection() / 1024);
+    }
+
+    private static void handshakes(Map<String, String> options) throws Exception {
+        Target target = target(options, true);
+        List<InetSocketAddress> endpoints = endpoints(required(options, "url"));
+        if (endpoints.size() != 1) {
+            throw new IllegalArgumentException("handshakes go to one node: give one --url");
+        }
+        HandshakeConfig config = new HandshakeConfig(options.getOrDefault("label", target.name()), endpoints.get(0),
+                Double.parseDouble(required(options, "rate")), integer(options, "candidates", "10"),
+                duration(options.getOrDefault("warmup", "2s")), duration(options.getOrDefault("window", "10s")),
+                duration(options.getOrDefault("drain", "5s")), integer(options, "max-in-flight", "2000"),
+                integer(options, "io-threads", "1"), addresses(options.get("source-addresses")),
+                pids(options.get("server-pid")));
+        HandshakeResult result = new HandshakeRun(config, target, System.err).run();
+        write(options, result);
+        System.err.printf(Locale.ROOT, "bench: %s at %s handshakes/s: %d of %d completed, %.1f/s, p50 %.2f ms, p99 %.2f ms, "
+                        + "%d failed%s, server %s%n",
+                result.label(), ScenarioReport.rate(result.rate()), result.completed(), result.started(),
+                result.handshakesPerSecond(), result.latency().p50() / 1000.0, result.latency().p99() / 1000.0,
+                result.failed(), result.firstFailure() == null ? "" : " (first: " + result.firstFailure() + ")",
+                usage(result.server()));
+    }
+
+    /**
+     * @param announcing whether socket.io participants ask to be told who is in the room, as the
+     *                   signaling scenario needs (Bifrost always tells)
+     */
+    private static Target target(Map<String, String> options, boolean announcing) {
+        return switch (required(options, "target")) {
+            case "bifrost" -> BifrostTarget.hmac(options.getOrDefault("key-id", "bench"), secret());
+            case "socket.io" -> new SocketIoTarget(announcing);
+            default -> throw new IllegalArgumentException("--target is bifrost or socket.io");
+        };
+    }
+
+    /** Writes the result to --out, or prints it. */
+    private static void write(Map<String, String> options, Object result) throws IOException {
+        String json = JSON.writeValueAsString(result);
+        if (options.containsKey("out")) {
+            Files.writeString(Path.of(options.get("out")), json + "\n");
+        } else {
             System.out.println(json);
         }
     }
 
     private static void report(Map<String, String> options) throws IOException {
         Path folder = Path.of(required(options, "results"));
-        List<LoadResult> results = new ArrayList<>();
+        List<LoadResult> loads = new ArrayList<>();
+        List<StormResult> storms = new ArrayList<>();
+        List<HandshakeResult> handshakes = new ArrayList<>();
         try (Stream<Path> files = Files.list(folder)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
-                results.add(JSON.readValue(file.toFile(), LoadResult.class));
+                JsonNode result = JSON.readTree(file.toFile());
+                switch (result.path("mode").asText("")) {
+                    case StormResult.MODE -> storms.add(JSON.treeToValue(result, StormResult.class));
+                    case HandshakeResult.MODE -> handshakes.add(JSON.treeToValue(result, HandshakeResult.class));
+                    default -> loads.add(JSON.treeToValue(result, LoadResult.class));
+                }
             }
         }
-        String markdown = ScenarioReport.markdown(options.getOrDefault("title", "Benchmark"), results);
+        String markdown = ScenarioReport.markdown(options.getOrDefault("title", "Benchmark"), loads, storms, handshakes);
         Files.writeString(Path.of(required(options, "out")), markdown);
         System.out.print(markdown);
     }
@@ -150,6 +257,22 @@ public final class Main {
             endpoints.add(new InetSocketAddress(uri.getHost(), uri.getPort()));
         }
         return endpoints;
+    }
+
+    /** Loopback addresses to connect from, e.g. {@code 127.0.0.2,127.0.0.3}. */
+    private static List<InetAddress> addresses(String value) throws IOException {
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        List<InetAddress> addresses = new ArrayList<>();
+        for (String text : value.split(",")) {
+            InetAddress address = InetAddress.getByName(text.strip());
+            if (!address.isLoopbackAddress()) {
+                throw new IllegalArgumentException("--source-addresses takes loopback addresses only, was " + text);
+            }
+            addresses.add(address);
+        }
+        return addresses;
     }
 
     private static List<Long> pids(String value) {

@@ -30,7 +30,8 @@ final class SocketIoPeer implements AutoCloseable {
         if (!Files.isDirectory(dir.resolve("node_modules"))) {
             run(dir, List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), 300);
         }
-        Process process = new ProcessBuilder("node", "server.mjs", "--port", "0", "--adapter", "memory")
+        // --expose-gc: the storm asks the peer for its live heap after a collection, as bench/run starts it
+        Process process = new ProcessBuilder("node", "--expose-gc", "server.mjs", "--port", "0", "--adapter", "memory")
                 .directory(dir.toFile()).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<Integer> ready = CompletableFuture.supplyAsync(() -> {

@@ -1,7 +1,9 @@
 package io.bifrost.bench.load;
 
+import io.bifrost.bench.protocol.ResumePoint;
 import io.bifrost.bench.protocol.Target;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -9,29 +11,57 @@ import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One IO thread: a selector over its share of the connections, the publishers' send schedule and
  * the keepalives, and the tally of what its connections received. Everything it owns is touched
- * by its thread only; the run hands it connections and the schedule through a queue and a
+ * by its thread only; the run hands it connections, tasks and the schedule through queues and a
  * volatile field.
+ *
+ * <p>When told to {@linkplain #resumeOn resume}, a participant whose connection drops connects
+ * again at once to the next server node and takes its session back, as a client SDK would.
  */
 final class IoLoop implements WsConnection.Sink {
     /** The selector wakes at least this often, to notice a new schedule or the stop. */
     private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long KEEPALIVE_SCAN_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int SCRATCH_BYTES = 64 * 1024;
+    /**
+     * Between a resuming participant's attempts after the first, which is made at once: a node
+     * that just died refuses at once, and a client should not hammer the next one.
+     */
+    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
-    /** How joins go, told to the run that waits for them. */
+    /**
+     * How the participants fare, told to the run on the IO thread that owns the connection, so
+     * that a run may answer frames from here (on that connection or another of the same loop).
+     */
     interface Progress {
+        /** The participant joined for the first time. */
         void joined(WsConnection connection);
 
+        /** The participant's connection closed before it ever joined. */
         void failed(WsConnection connection, String reason);
+
+        /**
+         * A participant whose connection dropped is back: {@code resumed} it took its session
+         * back, or else it joined afresh as a new participant.
+         */
+        default void back(WsConnection connection, boolean resumed) {}
+
+        /** A frame that is not a chat, after the loop handled it (a join, an ack, a relayed signal). */
+        default void frame(WsConnection connection, Target.Inbound kind, byte[] buf, int offset, int length, long receivedAt) {}
+
+        /** A joined participant's connection closed, and will not be opened again. */
+        default void closed(WsConnection connection, String reason) {}
     }
 
     private final Target target;
@@ -42,7 +72,11 @@ final class IoLoop implements WsConnection.Sink {
     private final Thread thread;
     private final ByteBuffer scratch = ByteBuffer.allocate(SCRATCH_BYTES);
     private final Queue<WsConnection> incoming = new ConcurrentLinkedQueue<>();
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final PriorityQueue<Retry> retries = new PriorityQueue<>();
     private final List<WsConnection> connections = new ArrayList<>();
+    /** Closed for good, to be dropped from the lists between two rounds (not while they are walked). */
+    private final Set<WsConnection> gone = new HashSet<>();
     private final List<WsConnection> publishers = new ArrayList<>();
     private final byte[] keepalive;
     private final Tally tally = new Tally();
@@ -54,6 +88,8 @@ final class IoLoop implements WsConnection.Sink {
     private volatile boolean running = true;
     private Schedule installed;
     private long nextKeepaliveScan;
+    /** The server nodes a dropped participant resumes on; null when dropped participants stay gone. */
+    private List<InetSocketAddress> resumeOn;
 
     IoLoop(int number, Target target, long origin, int publisherCount, int payloadBytes, Progress progress) throws IOException {
         this.target = target;
@@ -72,12 +108,41 @@ final class IoLoop implements WsConnection.Sink {
         thread.start();
     }
 
-    /** Opens a connection on this loop; its join is reported through {@link Progress}. */
-    void connect(int index, String identity, int publisherIndex, InetSocketAddress address, String upgradeTarget) {
-        WsConnection connection = new WsConnection(index, identity, publisherIndex, address, upgradeTarget, this, scratch);
+    /**
+     * Makes participants whose connection drops come back: each connects again, to the node after
+     * its last one in {@code endpoints}, and resumes its session. Call before {@link #start}.
+     */
+    void resumeOn(List<InetSocketAddress> endpoints) {
+        this.resumeOn = List.copyOf(endpoints);
+    }
+
+    /**
+     * Opens a connection on this loop, from any thread; its join is reported through
+     * {@link Progress}.
+     *
+     * @param source the loopback address to connect from, or null for the kernel's choice
+     */
+    WsConnection connect(WsConnection.Participant participant, InetSocketAddress address, InetAddress source) {
+        WsConnection connection = new WsConnection(participant, address, source, this, scratch);
         connection.seen = new BitSet[publisherCount];
+        if (resumeOn != null) {
+            connection.resume = new ResumePoint();
+        }
         incoming.add(connection);
         selector.wakeup();
+        return connection;
+    }
+
+    /** Runs {@code task} on this loop's thread, soon; from any thread. */
+    void execute(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    /** Says goodbye to a participant and forgets it, without telling the run; on this loop's thread. */
+    void release(WsConnection connection) {
+        connection.shutdown();
+        forget(connection);
     }
 
     /** Lets the publishers go. */
@@ -98,6 +163,15 @@ final class IoLoop implements WsConnection.Sink {
         try {
             while (running) {
                 openIncoming();
+                if (!gone.isEmpty()) {
+                    connections.removeIf(gone::contains);
+                    publishers.removeIf(gone::contains);
+                    gone.clear();
+                }
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                }
                 long now = System.nanoTime();
                 long wait = serviceTimers(now);
                 // Milliseconds rounded up: waking a little late costs send lag (measured), waking early would spin.
@@ -110,7 +184,7 @@ final class IoLoop implements WsConnection.Sink {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            for (WsConnection connection : connections) {
+            for (WsConnection connection : List.copyOf(connections)) {
                 connection.close("the IO thread failed: " + e);
             }
         } finally {
@@ -133,11 +207,15 @@ final class IoLoop implements WsConnection.Sink {
                 publishers.add(connection);
             }
             try {
-                connection.open(selector);
+                connection.open(selector, connection.participant.upgradeTarget());
             } catch (IOException e) {
                 connection.close("connect failed: " + e.getMessage());
             }
         }
+    }
+
+    private void forget(WsConnection connection) {
+        gone.add(connection);
     }
 
     private static void handle(SelectionKey key) {
@@ -160,6 +238,12 @@ final class IoLoop implements WsConnection.Sink {
     /** Sends what is due; returns the nanoseconds until something else is. */
     private long serviceTimers(long now) {
         long next = now + MAX_WAIT_NANOS;
+        while (!retries.isEmpty() && retries.peek().at <= now) {
+            reopen(retries.poll().connection);
+        }
+        if (!retries.isEmpty()) {
+            next = Math.min(next, retries.peek().at);
+        }
         Schedule current = schedule;
         if (current != installed) {
             install(current);
@@ -221,25 +305,38 @@ final class IoLoop implements WsConnection.Sink {
 
     @Override
     public void onText(WsConnection connection, byte[] buf, int offset, int length, long receivedAt) {
-        switch (target.classify(buf, offset, length, connection)) {
+        Target.Inbound kind = target.classify(buf, offset, length, connection);
+        switch (kind) {
             case CHAT -> onChat(connection, buf, offset, length, receivedAt);
-            case JOINED -> {
-                if (connection.state() != WsConnection.State.JOINED) {
-                    connection.markJoined();
-                    connection.nextKeepaliveAt = receivedAt + target.keepaliveIntervalNanos();
-                    progress.joined(connection);
-                }
+            case JOINED, RESUMED -> {
+                onJoined(connection, kind == Target.Inbound.RESUMED, receivedAt);
+                progress.frame(connection, kind, buf, offset, length, receivedAt);
             }
             case REFUSED -> connection.close("refused: " + text(buf, offset, length));
             case ERROR -> {
                 tally.errors++;
                 if (tally.firstError == null) {
-                    tally.firstError = text(buf, offset, length);
+                    tally.firstError = connection.identity + ": " + text(buf, offset, length);
                 }
+                progress.frame(connection, kind, buf, offset, length, receivedAt);
             }
-            case OTHER -> {
-                // acks, pongs, other participants joining
-            }
+            // acks, pongs, other participants joining, relayed signals
+            case OTHER -> progress.frame(connection, kind, buf, offset, length, receivedAt);
+        }
+    }
+
+    private void onJoined(WsConnection connection, boolean resumed, long receivedAt) {
+        if (connection.state() == WsConnection.State.JOINED) {
+            return;
+        }
+        boolean comeback = connection.everJoined;
+        connection.markJoined();
+        connection.nextKeepaliveAt = receivedAt + target.keepaliveIntervalNanos();
+        if (comeback) {
+            progress.back(connection, resumed);
+        } else {
+            Tally.record(tally.joinLatency, receivedAt - connection.openedAt);
+            progress.joined(connection);
         }
     }
 
@@ -273,13 +370,41 @@ final class IoLoop implements WsConnection.Sink {
 
     @Override
     public void onClosed(WsConnection connection, boolean joined, String reason) {
-        if (!joined) {
-            progress.failed(connection, reason);
+        if (joined && !connection.leaving) {
+            tally.disconnects++;
+            if (tally.firstDisconnect == null) {
+                tally.firstDisconnect = connection.identity + ": " + reason;
+            }
+        }
+        if (resumeOn != null && running && connection.everJoined && !connection.leaving) {
+            // Dropped, or a comeback attempt failed: at once the first time, then after a pause.
+            retries.add(new Retry(joined ? System.nanoTime() : System.nanoTime() + RETRY_NANOS, connection));
             return;
         }
-        tally.disconnects++;
-        if (tally.firstDisconnect == null) {
-            tally.firstDisconnect = connection.identity + ": " + reason;
+        forget(connection);
+        if (joined) {
+            progress.closed(connection, reason);
+        } else if (!connection.everJoined) {
+            progress.failed(connection, reason);
+        }
+    }
+
+    /** A dropped participant connects to the node after its last one, asking for its session back. */
+    private void reopen(WsConnection connection) {
+        int last = resumeOn.indexOf(connection.address());
+        InetSocketAddress next = resumeOn.get((last + 1) % resumeOn.size());
+        try {
+            connection.reopen(selector, next, target.resumeTarget(connection.participant.upgradeTarget(), connection.resume));
+        } catch (IOException e) {
+            connection.close("reconnect failed: " + e.getMessage());
+        }
+    }
+
+    /** A participant's next attempt to come back, at a System.nanoTime. */
+    private record Retry(long at, WsConnection connection) implements Comparable<Retry> {
+        @Override
+        public int compareTo(Retry other) {
+            return Long.compare(at, other.at);
         }
     }
 

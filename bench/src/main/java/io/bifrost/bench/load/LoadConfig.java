@@ -9,14 +9,15 @@ import java.util.List;
  * the server nodes at {@code endpoints}; each publisher sends {@code rate} messages a second.
  *
  * @param label               how the report names the setup, e.g. {@code bifrost 2 nodes + redis}
+ * @param room                the room everyone joins
  * @param connectConcurrency  joins in flight at once: a bounded connect storm, so that the run
  *                            measures relaying, not the accept queue
  * @param ioThreads           selector threads of the generator (one or two keep it lean)
  * @param serverPids          the server processes whose CPU and memory are measured, summed
  * @param redisPids           a Redis the servers share, measured apart; empty when none
  */
-public record LoadConfig(String label, List<InetSocketAddress> endpoints, int subscribers, int publishers, double rate,
-                         int payloadBytes, Duration warmup, Duration window, Duration drain, Duration joinTimeout,
+public record LoadConfig(String label, String room, List<InetSocketAddress> endpoints, int subscribers, int publishers,
+                         double rate, int payloadBytes, Duration warmup, Duration window, Duration drain, Duration joinTimeout,
                          int connectConcurrency, int ioThreads, List<Long> serverPids, List<Long> redisPids) {
 
     public LoadConfig {

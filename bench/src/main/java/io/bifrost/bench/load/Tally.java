@@ -15,6 +15,8 @@ final class Tally {
     final Histogram latency = new Histogram(HIGHEST_MICROS, 3);
     /** How late the generator sent against its schedule, microseconds: a busy generator shows here. */
     final Histogram sendLag = new Histogram(HIGHEST_MICROS, 3);
+    /** From a participant's connect to its first join, microseconds, one value per participant. */
+    final Histogram joinLatency = new Histogram(HIGHEST_MICROS, 3);
     long sent;
     long deliveries;
     long duplicates;
@@ -31,6 +33,7 @@ final class Tally {
     void add(Tally other) {
         latency.add(other.latency);
         sendLag.add(other.sendLag);
+        joinLatency.add(other.joinLatency);
         sent += other.sent;
         deliveries += other.deliveries;
         duplicates += other.duplicates;

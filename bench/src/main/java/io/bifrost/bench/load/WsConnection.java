@@ -1,7 +1,9 @@
 package io.bifrost.bench.load;
 
+import io.bifrost.bench.protocol.ResumePoint;
 import io.bifrost.bench.protocol.Target;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -20,8 +22,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>A hand-written client rather than a library one keeps the generator's own cost low and
  * predictable: inbound frames are scanned in place in one buffer per connection, outbound frames
  * are built in the loop's scratch buffer, and nothing is allocated per message.
+ *
+ * <p>A connection is one participant's: when a run resumes dropped sessions, the same object
+ * {@linkplain #reopen opens again} on a new socket, keeping what the participant received.
  */
-final class WsConnection implements Target.Replies {
+final class WsConnection implements Target.Client {
     private static final int OP_CONTINUATION = 0x0;
     private static final int OP_TEXT = 0x1;
     private static final int OP_CLOSE = 0x8;
@@ -47,14 +52,18 @@ final class WsConnection implements Target.Replies {
     final String identity;
     /** The publisher's number, or -1 for a subscriber. */
     final int publisherIndex;
-    private final InetSocketAddress address;
-    private final byte[] upgradeRequest;
+    final Participant participant;
+    /** The loopback address the connection's socket is bound to, or null for the kernel's choice. */
+    private final InetAddress source;
     private final Sink sink;
     private final ByteBuffer scratch;
 
+    private InetSocketAddress address;
+    private byte[] upgradeRequest;
     private SocketChannel channel;
     private SelectionKey key;
-    private State state = State.CONNECTING;
+    /** Volatile: a run waiting for participants to come back reads it from its own thread. */
+    private volatile State state = State.CONNECTING;
     private ByteBuffer in = ByteBuffer.allocate(INITIAL_IN);
     /** Bytes the socket did not take yet, ready to write; null when everything went out. */
     private ByteBuffer out;
@@ -66,25 +75,47 @@ final class WsConnection implements Target.Replies {
     /** Publishing state, used by publishers only. */
     Publishing publishing;
     long nextKeepaliveAt;
+    /** When the socket was opened (System.nanoTime): a join's time counts from here. */
+    long openedAt;
+    /** Whether the participant joined once: a later join or resume is a comeback. */
+    boolean everJoined;
+    /** The participant sent its leave: the close that follows is the end it asked for. */
+    boolean leaving;
+    /** The participant's session, kept when the run resumes dropped sessions; null otherwise. */
+    ResumePoint resume;
+    /** What the run keeps about this participant, e.g. its side of a signaling handshake. */
+    Object attachment;
 
-    WsConnection(int index, String identity, int publisherIndex, InetSocketAddress address, String upgradeTarget,
-                 Sink sink, ByteBuffer scratch) {
-        this.index = index;
-        this.identity = identity;
-        this.publisherIndex = publisherIndex;
+    WsConnection(Participant participant, InetSocketAddress address, InetAddress source, Sink sink, ByteBuffer scratch) {
+        this.participant = participant;
+        this.index = participant.index();
+        this.identity = participant.identity();
+        this.publisherIndex = participant.publisherIndex();
         this.address = address;
+        this.source = source;
         this.sink = sink;
         this.scratch = scratch;
-        byte[] nonce = new byte[16];
-        ThreadLocalRandom.current().nextBytes(nonce);
-        // The answer's Sec-WebSocket-Accept is not checked: the server is ours, and SHA-1 per connect buys nothing here.
-        this.upgradeRequest = ("GET " + upgradeTarget + " HTTP/1.1\r\n"
-                + "Host: " + address.getHostString() + ":" + address.getPort() + "\r\n"
-                + "Upgrade: websocket\r\n"
-                + "Connection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
-                + "Sec-WebSocket-Version: 13\r\n"
-                + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Who a connection is: fixed when it is first opened, the same for every reconnect. */
+    record Participant(int index, String identity, String room, int publisherIndex, String upgradeTarget) {
+        static Participant subscriber(int index, String identity, String room, String upgradeTarget) {
+            return new Participant(index, identity, room, -1, upgradeTarget);
+        }
+    }
+
+    @Override
+    public String room() {
+        return participant.room();
+    }
+
+    @Override
+    public ResumePoint resumePoint() {
+        return resume;
+    }
+
+    InetSocketAddress address() {
+        return address;
     }
 
     boolean isPublisher() {
@@ -97,12 +128,27 @@ final class WsConnection implements Target.Replies {
 
     void markJoined() {
         state = State.JOINED;
+        everJoined = true;
     }
 
-    void open(Selector selector) throws IOException {
+    void open(Selector selector, String upgradeTarget) throws IOException {
+        openedAt = System.nanoTime();
+        byte[] nonce = new byte[16];
+        ThreadLocalRandom.current().nextBytes(nonce);
+        // The answer's Sec-WebSocket-Accept is not checked: the server is ours, and SHA-1 per connect buys nothing here.
+        upgradeRequest = ("GET " + upgradeTarget + " HTTP/1.1\r\n"
+                + "Host: " + address.getHostString() + ":" + address.getPort() + "\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
+                + "Sec-WebSocket-Version: 13\r\n"
+                + "\r\n").getBytes(StandardCharsets.US_ASCII);
         channel = SocketChannel.open();
         channel.configureBlocking(false);
         channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+        if (source != null) {
+            channel.bind(new InetSocketAddress(source, 0));
+        }
         key = channel.register(selector, SelectionKey.OP_CONNECT, this);
         if (channel.connect(address)) {
             onConnectable();
@@ -324,6 +370,22 @@ final class WsConnection implements Target.Replies {
             bigger.put(out).put(b).flip();
             out = bigger;
         }
+    }
+
+    /**
+     * Opens a closed connection again, to {@code address}: a new socket for the same participant,
+     * whose join or resume is told to the sink as the first one was.
+     */
+    void reopen(Selector selector, InetSocketAddress address, String upgradeTarget) throws IOException {
+        if (state != State.CLOSED) {
+            throw new IllegalStateException(identity + " is still connected");
+        }
+        this.address = address;
+        state = State.CONNECTING;
+        in = ByteBuffer.allocate(INITIAL_IN);
+        out = null;
+        fragments = null;
+        open(selector, upgradeTarget);
     }
 
     /** Bytes waiting for the socket: a server that reads slowly makes this grow. */

@@ -12,14 +12,24 @@ public interface Target {
     /** How the report names this kind of server, e.g. {@code bifrost}. */
     String name();
 
-    /** The request-target of the websocket upgrade of one participant, e.g. {@code /rtc?access_token=…}. */
-    String upgradeTarget(String identity, boolean publisher);
+    /**
+     * The request-target of one participant's websocket upgrade into {@code room}, e.g.
+     * {@code /rtc?access_token=…}. Bifrost's token is signed here, so a run asks before its clock starts.
+     */
+    String upgradeTarget(String room, String identity, boolean publisher);
+
+    /**
+     * The request-target that takes a dropped session back, given the participant's first one:
+     * Bifrost asks for it in the query; socket.io asks in its connect packet, and keeps the target.
+     */
+    String resumeTarget(String upgradeTarget, ResumePoint point);
 
     /**
      * What the text frame {@code buf[offset, offset + length)} means. A frame that needs an answer
-     * (a socket.io ping, the Engine.IO open packet) is answered through {@code replies}.
+     * (a socket.io ping, the Engine.IO open packet) is answered through {@code client}; when the
+     * client keeps a {@link ResumePoint}, the frames that move it (the join, room events) update it.
      */
-    Inbound classify(byte[] buf, int offset, int length, Replies replies);
+    Inbound classify(byte[] buf, int offset, int length, Client client);
 
     /** The text of a chat frame is {@code chatPrefix() + payload + chatSuffix()}. */
     byte[] chatPrefix();
@@ -32,23 +42,34 @@ public interface Target {
     /** How often {@link #keepalive()} is sent, in nanoseconds. */
     long keepaliveIntervalNanos();
 
+    /** The relay of WebRTC signals between two participants. */
+    Signaling signaling();
+
     /** What an inbound frame is. */
     enum Inbound {
         /** The participant is in the room: from now on it receives the room's chat. */
         JOINED,
+        /** The participant took its dropped session back: it is in the room as before, and what it missed follows. */
+        RESUMED,
         /** A chat message relayed by the room; it carries a payload. */
         CHAT,
         /** The server refused the participant (before or instead of joining). */
         REFUSED,
         /** The server answered a request with an error, the connection carries on. */
         ERROR,
-        /** Anything else: acks, pongs, other participants joining. */
+        /** Anything else: acks, pongs, other participants joining, relayed signals. */
         OTHER
     }
 
-    /** Sends a text frame on the connection that received the frame being classified. */
-    @FunctionalInterface
-    interface Replies {
+    /** The connection a frame being classified came on. */
+    interface Client {
+        /** Sends a text frame on the connection. */
         void sendText(byte[] text);
+
+        /** The room the participant joins. */
+        String room();
+
+        /** Where the participant's session stands, or null when the run does not resume sessions. */
+        ResumePoint resumePoint();
     }
 }
