@@ -126,7 +126,7 @@ public final class Main {
                 result.joinMillis(),
                 result.deliveriesPerSecond(),
                 result.latency().p50() / 1000.0, result.latency().p99() / 1000.0, result.losses(), result.duplicates(),
-                usage(result.server()), usage(result.generator()));
+                usage(result.server(), "delivery"), usage(result.generator(), "delivery"));
         LoadResult.Recovery r = result.recovery();
         if (r != null) {
             System.err.printf(Locale.ROOT, "bench: killed a node %.1f s into the window: %d dropped, %d resumed, "
@@ -188,7 +188,7 @@ public final class Main {
                 result.label(), ScenarioReport.rate(result.rate()), result.completed(), result.started(),
                 result.handshakesPerSecond(), result.latency().p50() / 1000.0, result.latency().p99() / 1000.0,
                 result.failed(), result.firstFailure() == null ? "" : " (first: " + result.firstFailure() + ")",
-                usage(result.server()));
+                usage(result.server(), "handshake"));
     }
 
     /**
@@ -233,10 +233,11 @@ public final class Main {
         System.out.print(markdown);
     }
 
-    private static String usage(LoadResult.Usage usage) {
+    /** @param unit what the run's work is counted in: a delivery, a handshake */
+    private static String usage(LoadResult.Usage usage, String unit) {
         return usage == null ? "not measured"
-                : String.format(Locale.ROOT, "%.2f cores %.1f µs/delivery %d MB", usage.cores(),
-                        usage.cpuMicrosPerDelivery(), usage.rssKbEnd() / 1024);
+                : String.format(Locale.ROOT, "%.2f cores %.1f µs/%s %d MB", usage.cores(),
+                        usage.cpuMicrosPerDelivery(), unit, usage.rssKbEnd() / 1024);
     }
 
     private static String secret() {
