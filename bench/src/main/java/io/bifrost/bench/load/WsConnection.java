@@ -1,5 +1,6 @@
 package io.bifrost.bench.load;
 
+import io.bifrost.bench.protocol.Frames;
 import io.bifrost.bench.protocol.ResumePoint;
 import io.bifrost.bench.protocol.Target;
 import java.io.IOException;
@@ -199,7 +200,7 @@ final class WsConnection implements Target.Client {
 
     private void readUpgradeAnswer() {
         byte[] a = in.array();
-        int end = indexOf(a, 0, in.position(), HEADER_END);
+        int end = Frames.indexOf(a, 0, in.position(), HEADER_END);
         if (end < 0) {
             if (!in.hasRemaining()) {
                 grow(in.capacity() * 2);
@@ -427,19 +428,6 @@ final class WsConnection implements Target.Client {
         in.flip();
         bigger.put(in);
         in = bigger;
-    }
-
-    private static int indexOf(byte[] a, int from, int to, byte[] what) {
-        outer:
-        for (int i = from; i <= to - what.length; i++) {
-            for (int k = 0; k < what.length; k++) {
-                if (a[i + k] != what[k]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     /** A publisher's chat frame and schedule. */

@@ -2,8 +2,8 @@ package io.bifrost.bench.protocol;
 
 import java.nio.charset.StandardCharsets;
 
-/** Byte comparisons on frames, so that targets recognise messages without parsing them. */
-final class Frames {
+/** Byte comparisons on frames, so that targets (and the websocket client) read them without parsing. */
+public final class Frames {
     private Frames() {}
 
     static byte[] ascii(String text) {
@@ -24,7 +24,7 @@ final class Frames {
     }
 
     /** Where {@code what} first occurs in {@code buf[from, to)}, or -1. */
-    static int indexOf(byte[] buf, int from, int to, byte[] what) {
+    public static int indexOf(byte[] buf, int from, int to, byte[] what) {
         outer:
         for (int i = from; i <= to - what.length; i++) {
             for (int k = 0; k < what.length; k++) {
