@@ -20,8 +20,8 @@ import io.bifrost.signaling.config.BifrostConfig;
 import io.bifrost.signaling.config.ConfigException;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
-import io.bifrost.signaling.protocol.IceServer;
 import io.bifrost.signaling.session.Fanout;
+import io.bifrost.signaling.session.IceServers;
 import io.bifrost.signaling.session.SessionLimits;
 import io.bifrost.signaling.session.Sessions;
 import io.bifrost.signaling.transport.SignalingServer;
@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -112,7 +113,7 @@ public final class Bifrost implements AutoCloseable {
         this.sessions = new Sessions(rooms, bus, fanout, codec, metrics,
                 new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
                         l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow()),
-                config.ice().urls().isEmpty() ? List.of() : List.of(IceServer.of(config.ice().urls())),
+                new IceServers(config.ice().urls(), config.ice().turnSecret(), config.ice().turnCredentialTtl(), Clock.systemUTC()),
                 RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null);
         metrics.gauges(sessions::count, bus::rooms);
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);

@@ -64,8 +64,14 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
     public record Limits(int maxMessageBytes, int maxFrameBytes, int messagesPerSecond, int messageBurst,
                          int outboundQueueFrames, Duration pingInterval, Duration pingTimeout) {}
 
-    /** @param urls STUN/TURN URLs given to clients in {@code joined}; default none (host candidates only) */
-    public record Ice(List<String> urls) {}
+    /**
+     * @param urls STUN/TURN URLs given to clients in {@code joined} and {@code resumed}; default none
+     *     (host candidates only)
+     * @param turnSecret coturn's {@code static-auth-secret}: each session's {@code turn:}/{@code turns:}
+     *     entry then carries credentials of its own; default none
+     * @param turnCredentialTtl how long those credentials are valid; a resumed session gets new ones; default 6h
+     */
+    public record Ice(List<String> urls, String turnSecret, Duration turnCredentialTtl) {}
 
     /**
      * Setting a URL turns on cluster mode: the node shares its rooms with every node on the same
@@ -111,7 +117,7 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
                 new Rooms(100, Duration.ofSeconds(20), "mesh", 100),
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30)),
-                new Ice(List.of()),
+                new Ice(List.of(), "", Duration.ofHours(6)),
                 new Redis("", Duration.ofSeconds(10), 10_000),
                 new Sfu(List.of(), "", "", 500, Duration.ofSeconds(5), Duration.ofSeconds(5)));
     }

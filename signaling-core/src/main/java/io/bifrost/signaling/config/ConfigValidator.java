@@ -64,6 +64,12 @@ final class ConfigValidator {
             check.that(url.startsWith("stun:") || url.startsWith("turn:") || url.startsWith("turns:"),
                     "ice.urls", "entries must start with stun:, turn: or turns:, got '" + url + "'");
         }
+        if (notBlank(c.ice().turnSecret())) {
+            check.that(c.ice().urls().stream().anyMatch(url -> !url.startsWith("stun:")), "ice.turnSecret",
+                    "is set, but ice.urls has no turn: or turns: URL to give credentials for");
+        }
+        check.that(c.ice().turnCredentialTtl().compareTo(Duration.ofMinutes(1)) >= 0, "ice.turnCredentialTtl",
+                "must be at least 1m");
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }

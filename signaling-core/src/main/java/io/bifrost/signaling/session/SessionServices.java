@@ -7,10 +7,8 @@ import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
-import io.bifrost.signaling.protocol.IceServer;
-import java.util.List;
 
 /** What every session of a node shares; {@code sfu} is null when the node has none. */
 record SessionServices(Rooms rooms, ClusterBus bus, Fanout fanout, Sessions sessions, Codec codec,
-                       BifrostMetrics metrics, SessionLimits limits, List<IceServer> iceServers,
+                       BifrostMetrics metrics, SessionLimits limits, IceServers iceServers,
                        RoomMode defaultMode, SfuBridge sfu, Audiences audiences) {}

@@ -7,7 +7,6 @@ import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
-import io.bifrost.signaling.protocol.IceServer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +31,7 @@ public final class Sessions {
      *     cluster): then their sessions wait for that instead of leaving at once
      */
     public Sessions(Rooms rooms, ClusterBus bus, Fanout fanout, Codec codec, BifrostMetrics metrics,
-                    SessionLimits limits, List<IceServer> iceServers, RoomMode defaultMode, SfuBridge sfu,
+                    SessionLimits limits, IceServers iceServers, RoomMode defaultMode, SfuBridge sfu,
                     int largeAudience, boolean resumableAfterShutdown) {
         this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers,
                 defaultMode, sfu, new Audiences(bus, codec, largeAudience));

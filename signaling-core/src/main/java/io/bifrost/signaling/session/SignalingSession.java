@@ -122,7 +122,8 @@ public final class SignalingSession implements RoomMember {
             }
         }
         reply(new ServerMessage.Joined(claims.room(), joinedRoom.mode().wireName(), sessionId, ParticipantInfo.of(self), peers,
-                services.iceServers(), services.limits().pingInterval().toMillis(), services.limits().pingTimeout().toMillis(),
+                services.iceServers().forParticipant(self.id()), services.limits().pingInterval().toMillis(),
+                services.limits().pingTimeout().toMillis(),
                 seq));
         if (joinedAudience != null) {
             joinedAudience.attach(this);
@@ -155,7 +156,7 @@ public final class SignalingSession implements RoomMember {
             public void ready(boolean complete) {
                 if (complete) {
                     reply(new ServerMessage.Resumed(claims.room(), resumedRoom.mode().wireName(), sessionId,
-                            ParticipantInfo.of(self), services.iceServers(), services.limits().pingInterval().toMillis(),
+                            ParticipantInfo.of(self), services.iceServers().forParticipant(self.id()), services.limits().pingInterval().toMillis(),
                             services.limits().pingTimeout().toMillis(), request.lastSeq()));
                     services.metrics().resume("ok");
                     Audience resumedAudience = enterAudience(resumedRoom, self, others, request.lastSeq());

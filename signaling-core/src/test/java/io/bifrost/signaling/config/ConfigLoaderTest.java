@@ -383,6 +383,21 @@ class ConfigLoaderTest {
                 .hasMessageContaining("rooms.largeAudience").hasMessageContaining("must not be negative");
     }
 
+    @Test
+    void aTurnSecretGoesWithTurnUrls() throws Exception {
+        BifrostConfig config = ConfigLoader.load(null, Map.of("BIFROST_ICE_URLS", "stun:127.0.0.1:3478,turn:127.0.0.1:3478",
+                "BIFROST_ICE_TURN_SECRET", "north-gate-turn-secret", "BIFROST_ICE_TURN_CREDENTIAL_TTL", "2h"), Map.of());
+
+        assertThat(config.ice().turnSecret()).isEqualTo("north-gate-turn-secret");
+        assertThat(config.ice().turnCredentialTtl()).isEqualTo(Duration.ofHours(2));
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).ice().turnCredentialTtl()).isEqualTo(Duration.ofHours(6));
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_ICE_URLS", "stun:127.0.0.1:3478",
+                "BIFROST_ICE_TURN_SECRET", "north-gate-turn-secret"), Map.of())))
+                .hasMessageContaining("'ice.turnSecret'").hasMessageContaining("no turn: or turns: URL");
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_ICE_TURN_CREDENTIAL_TTL", "10s"), Map.of())))
+                .hasMessageContaining("'ice.turnCredentialTtl'").hasMessageContaining("at least 1m");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private Path yaml(String content) throws IOException {
