@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bifrost.auth.Role;
 import io.bifrost.rooms.testing.RedisFixture;
+import io.bifrost.signaling.testing.LoopbackPorts;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -174,7 +173,7 @@ class HaproxyClusterIT {
         }
 
         static Haproxy start(Path binary, Path config, int node1Port, int node2Port) throws Exception {
-            int port = freePort();
+            int port = LoopbackPorts.free();
             // kept after the run, like the browser tests' artifacts: HAProxy's log of every connection
             Path log = Path.of(System.getProperty("bifrost.artifacts", "target/test-artifacts"))
                     .resolve("haproxy-cluster").resolve("haproxy.log");
@@ -263,12 +262,6 @@ class HaproxyClusterIT {
                 // the hook is running or about to: it stops haproxy itself
             }
             terminate();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -2,7 +2,6 @@ package io.bifrost.signaling.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +36,7 @@ public final class CoturnFixture implements AutoCloseable {
             }
         }
         Path dir = Files.createTempDirectory("bifrost-coturn");
-        int port = freePort();
+        int port = LoopbackPorts.free();
         Process process = new ProcessBuilder(TURNSERVER.toString(), "-n",
                 "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--listening-port=" + port,
                 "--use-auth-secret", "--static-auth-secret=" + secret, "--realm=bifrost.test",
@@ -97,12 +96,6 @@ public final class CoturnFixture implements AutoCloseable {
             }
         }
         throw new IllegalStateException("turnserver did not listen on " + port + " within 10 s: " + log());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     @Override
