@@ -13,7 +13,13 @@ public enum LeaveReason {
     /** The node is shutting down. */
     SERVER_SHUTDOWN("server-shutdown"),
     /** The node that held the participant's connection died. */
-    NODE_FAILURE("node-failure");
+    NODE_FAILURE("node-failure"),
+    /** The app's backend removed the participant (REST API). */
+    REMOVED("removed"),
+    /** The same identity joined the room again and the newer connection took its place. */
+    DUPLICATE_IDENTITY("duplicate-identity"),
+    /** The app's backend deleted the room (REST API). */
+    ROOM_DELETED("room-deleted");
 
     private final String wireName;
 

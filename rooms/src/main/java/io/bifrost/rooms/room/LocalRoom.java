@@ -109,21 +109,38 @@ final class LocalRoom implements Room {
 
     @Override
     public void leave(String participantId, LeaveReason reason) {
-        thread.execute(() -> {
-            Participant gone = participants.remove(participantId);
-            if (gone == null) {
-                return;
-            }
-            participantBySession.remove(sessionByParticipant.remove(participantId));
-            size = participants.size();
-            if (!gone.hidden()) {
-                bus.publish(new ParticipantLeft(name, ++seq, participantId, reason));
-            }
-            if (participants.isEmpty()) {
-                closed = true;
-                rooms.retire(this);
-            }
-        });
+        thread.execute(() -> removeNow(participantId, reason));
+    }
+
+    /**
+     * Removes a participant against its will: the room announces it, then its session hears why
+     * and closes. On the room's thread.
+     *
+     * @return the participant as it was, or null when it was not in the room
+     */
+    Participant evict(String participantId, LeaveReason reason) {
+        Participant gone = removeNow(participantId, reason);
+        if (gone != null) {
+            bus.send(new Signal(name, participantId, participantId, Signal.Kind.REMOVED, reason.wireName()));
+        }
+        return gone;
+    }
+
+    private Participant removeNow(String participantId, LeaveReason reason) {
+        Participant gone = participants.remove(participantId);
+        if (gone == null) {
+            return null;
+        }
+        participantBySession.remove(sessionByParticipant.remove(participantId));
+        size = participants.size();
+        if (!gone.hidden()) {
+            bus.publish(new ParticipantLeft(name, ++seq, participantId, reason));
+        }
+        if (participants.isEmpty()) {
+            closed = true;
+            rooms.retire(this);
+        }
+        return gone;
     }
 
     @Override

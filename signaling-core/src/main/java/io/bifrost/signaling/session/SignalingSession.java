@@ -412,6 +412,10 @@ public final class SignalingSession implements RoomMember {
             }
             return;
         }
+        if (signal.kind() == Signal.Kind.REMOVED) {
+            removed(LeaveReason.fromWire(signal.body()));
+            return;
+        }
         synchronized (heldSignals) {
             State current = state.get();
             if (current == State.JOINING || current == State.DETACHED) {
@@ -613,6 +617,24 @@ public final class SignalingSession implements RoomMember {
                     services.metrics().lost("signal", 1);
                 }
             });
+        }
+    }
+
+    /**
+     * The room removed this participant (the app's backend did, or the same identity joined
+     * again): the client is told why and must not come back with this session.
+     */
+    private void removed(LeaveReason reason) {
+        State previous = state.get();
+        if (previous == State.ENDED) {
+            return;
+        }
+        if (previous != State.DETACHED) {
+            reply(new ServerMessage.Disconnect(reason.wireName(), false));
+        }
+        // Leaving again is harmless: the room no longer holds the participant and announces nothing.
+        if (end(reason)) {
+            outbox.close(CloseCodes.NORMAL, reason.wireName());
         }
     }
 

@@ -225,7 +225,7 @@ public final class RedisStreamsBus implements ClusterBus {
             inbox.accept(signal);
             return;
         }
-        if (signal.kind() != Signal.Kind.HANDOVER && hops < MAX_HOPS) {
+        if (!signal.kind().control() && hops < MAX_HOPS) {
             // The recipient's session moved to another node (resumed there) after the sender looked it up.
             route(signal, false, hops + 1).whenComplete((refusal, failure) -> {
                 if (refusal != null || failure != null) {
@@ -234,7 +234,7 @@ public final class RedisStreamsBus implements ClusterBus {
             });
             return;
         }
-        if (signal.kind() != Signal.Kind.HANDOVER) {
+        if (!signal.kind().control()) {
             metrics.lost("signal", 1);
             log.info("{}: a {} from {} to {} found no recipient on this node and was dropped", signal.room(),
                     signal.kind().name().toLowerCase(Locale.ROOT), signal.from(), signal.to());
