@@ -15,6 +15,8 @@ final class ClaimNames {
     static final String CAN_PUBLISH_DATA = "canPublishData";
     static final String ROOM_ADMIN = "roomAdmin";
     static final String HIDDEN = "hidden";
+    static final String ROOM_CREATE = "roomCreate";
+    static final String ROOM_LIST = "roomList";
 
     /** The audience a token must name unless the server is configured otherwise. */
     static final String DEFAULT_AUDIENCE = "bifrost";

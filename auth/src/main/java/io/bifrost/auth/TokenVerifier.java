@@ -73,6 +73,47 @@ public final class TokenVerifier {
      * @throws TokenException with the first check the token fails
      */
     public JoinClaims verify(String token) throws TokenException {
+        Signed signed = signed(token);
+        return joinClaims(signed.claims(), signed.keyId());
+    }
+
+    /**
+     * The grants of a valid admin token (see {@link AdminGrants}): the same checks as
+     * {@link #verify}, in the same order, then the admin grants.
+     *
+     * @throws TokenException with the first check the token fails; {@code invalid-claims} when it
+     *     grants none of roomCreate, roomList and roomAdmin
+     */
+    public AdminGrants verifyAdmin(String token) throws TokenException {
+        Signed signed = signed(token);
+        Map<String, Object> claims = signed.claims();
+        Instant expiresAt = checkTimes(claims);
+        Object value = claims.get(ClaimNames.GRANTS);
+        if (value != null && !(value instanceof Map)) {
+            throw new TokenException(Reason.INVALID_CLAIMS, "grants must be a JSON object");
+        }
+        Map<?, ?> grants = value == null ? Map.of() : (Map<?, ?>) value;
+        boolean create = grant(grants, ClaimNames.ROOM_CREATE, false);
+        boolean list = grant(grants, ClaimNames.ROOM_LIST, false);
+        // A host's join token grants roomAdmin through its role.
+        String roleName = optionalString(claims, ClaimNames.ROLE);
+        boolean roleAdmin = roleName != null && Role.HOST.wireName().equals(roleName) && Role.HOST.defaultGrants().roomAdmin();
+        boolean admin = grant(grants, ClaimNames.ROOM_ADMIN, roleAdmin);
+        if (!create && !list && !admin) {
+            throw new TokenException(Reason.INVALID_CLAIMS,
+                    "token grants none of roomCreate, roomList and roomAdmin, so it is no admin token");
+        }
+        String room = optionalString(claims, ClaimNames.ROOM);
+        if (room != null && room.isBlank()) {
+            throw new TokenException(Reason.INVALID_CLAIMS, "room must not be blank");
+        }
+        return new AdminGrants(create, list, admin, room, optionalString(claims, "sub"), signed.keyId(), expiresAt);
+    }
+
+    /** A token's claims once its form, key and signature hold, and the key that verified it. */
+    private record Signed(Map<String, Object> claims, String keyId) {}
+
+    private Signed signed(String token) throws TokenException {
         if (token == null || token.isBlank()) {
             throw new TokenException(Reason.MISSING, "no token");
         }
@@ -98,7 +139,7 @@ public final class TokenVerifier {
         if (!valid) {
             throw new TokenException(Reason.BAD_SIGNATURE, "token signature does not verify with key " + quote(keyId));
         }
-        return joinClaims(claims, keyId);
+        return new Signed(claims, keyId);
     }
 
     /** Three base64url parts separated by dots, and not too long to bother decoding. */
@@ -204,19 +245,8 @@ public final class TokenVerifier {
 
     /** Times, audience, then Bifrost's claims; only for a token whose signature holds. */
     private JoinClaims joinClaims(Map<String, Object> claims, String keyId) throws TokenException {
-        long now = clock.millis();
-        Instant expiresAt = numericDate(claims, "exp");
-        if (expiresAt == null) {
-            throw new TokenException(Reason.INVALID_CLAIMS, "token has no exp");
-        }
-        if (now >= expiresAt.toEpochMilli() + clockSkewMillis) {
-            throw new TokenException(Reason.EXPIRED, "token expired at " + expiresAt);
-        }
+        Instant expiresAt = checkTimes(claims);
         Instant notBefore = numericDate(claims, "nbf");
-        if (notBefore != null && now < notBefore.toEpochMilli() - clockSkewMillis) {
-            throw new TokenException(Reason.NOT_YET_VALID, "token is not valid before " + notBefore);
-        }
-        checkAudience(claims.get("aud"));
         // Optional: PyJWT and others leave it out unless asked, and nothing here depends on it.
         Instant issuedAt = numericDate(claims, "iat");
         String identity = requiredString(claims, "sub");
@@ -238,6 +268,24 @@ public final class TokenVerifier {
         String metadata = optionalString(claims, ClaimNames.METADATA);
         return new JoinClaims(identity, name, room, role, grants, metadata, issuedAt, notBefore, expiresAt, keyId,
                 roomMode(claims.get(ClaimNames.ROOM_CONFIG)));
+    }
+
+    /** Expiry, not-before and audience; returns {@code exp}. */
+    private Instant checkTimes(Map<String, Object> claims) throws TokenException {
+        long now = clock.millis();
+        Instant expiresAt = numericDate(claims, "exp");
+        if (expiresAt == null) {
+            throw new TokenException(Reason.INVALID_CLAIMS, "token has no exp");
+        }
+        if (now >= expiresAt.toEpochMilli() + clockSkewMillis) {
+            throw new TokenException(Reason.EXPIRED, "token expired at " + expiresAt);
+        }
+        Instant notBefore = numericDate(claims, "nbf");
+        if (notBefore != null && now < notBefore.toEpochMilli() - clockSkewMillis) {
+            throw new TokenException(Reason.NOT_YET_VALID, "token is not valid before " + notBefore);
+        }
+        checkAudience(claims.get("aud"));
+        return expiresAt;
     }
 
     private static RoomMode roomMode(Object roomConfig) throws TokenException {

@@ -9,12 +9,13 @@ import java.util.Objects;
  * participant's session that the session (id in {@code body}) was resumed on another node. A
  * {@code REMOVED} tells a participant's session that the room already removed it, with the
  * {@link io.bifrost.rooms.room.LeaveReason} wire name in {@code body}: the session ends
- * without leaving again.
+ * without leaving again. A {@code DATA} is a message from the app's backend to one
+ * participant ({@code from} is {@code server}, {@code body} the text).
  */
 public record Signal(String room, String from, String to, Kind kind, String body) {
 
     public enum Kind {
-        OFFER, ANSWER, CANDIDATE, HANDOVER, REMOVED;
+        OFFER, ANSWER, CANDIDATE, HANDOVER, REMOVED, DATA;
 
         /** A message between nodes about a session, not from a participant: never re-routed, never counted as lost. */
         public boolean control() {

@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -65,6 +67,10 @@ final class LocalRoom implements Room {
     /** The number of participants, hidden ones included; may lag a join or leave in progress. */
     public int size() {
         return size;
+    }
+
+    int capacity() {
+        return capacity;
     }
 
     boolean isFull() {
@@ -212,6 +218,88 @@ final class LocalRoom implements Room {
     @Override
     public void handedOver(String participantId) {
         // One node: a resumed session is taken over in place, nothing is held per connection here.
+    }
+
+    // ------------------------------------------------------------------ the app's backend
+
+    /** A backend request, run on the room's thread; a RoomException refuses it. */
+    interface Task<T> {
+        T run() throws RoomException;
+    }
+
+    <T> CompletionStage<T> ask(Task<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        thread.execute(() -> {
+            try {
+                result.complete(task.run());
+            } catch (RoomException e) {
+                result.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                log.error("{}: a backend request failed", name, e);
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /** On the room's thread: everyone, hidden participants too, in join order. */
+    List<Participant> members() {
+        return new ArrayList<>(participants.values());
+    }
+
+    /** On the room's thread. */
+    Participant evictOrRefuse(String participantId, LeaveReason reason) throws RoomException {
+        Participant gone = evict(participantId, reason);
+        if (gone == null) {
+            throw notFound(participantId);
+        }
+        return gone;
+    }
+
+    /** On the room's thread. */
+    void evictAll(LeaveReason reason) {
+        for (String id : new ArrayList<>(participants.keySet())) {
+            evict(id, reason);
+        }
+    }
+
+    /** On the room's thread: a change on the backend's authority, which may make any but a participant's own. */
+    Participant changeByServer(String participantId, ParticipantChange change) throws RoomException {
+        Participant before = participants.get(participantId);
+        if (before == null) {
+            throw notFound(participantId);
+        }
+        if (change.selfOnly() || !change.allowedFor(before)) {
+            throw new RoomException(RoomException.Kind.FORBIDDEN, "the " + change.wireName() + " of participant "
+                    + participantId + " cannot be changed this way");
+        }
+        Participant after = change.applyTo(before);
+        if (!after.equals(before)) {
+            participants.put(participantId, after);
+            if (!after.hidden()) {
+                bus.publish(new ParticipantUpdated(name, ++seq, after, change.wireName()));
+            }
+        }
+        return after;
+    }
+
+    /** On the room's thread. */
+    long postByServer(String text, long timestamp) {
+        bus.publish(new ChatPosted(name, ++seq, Rooms.SERVER, text, timestamp));
+        return seq;
+    }
+
+    /** On the room's thread. */
+    Void messageByServer(String participantId, String text) throws RoomException {
+        if (!participants.containsKey(participantId)
+                || !bus.send(new Signal(name, Rooms.SERVER, participantId, Signal.Kind.DATA, text))) {
+            throw notFound(participantId);
+        }
+        return null;
+    }
+
+    private RoomException notFound(String participantId) {
+        return new RoomException(RoomException.Kind.NOT_FOUND, "no participant " + participantId + " in room " + name);
     }
 
     private RoomException forbidden(String participantId, String action) {

@@ -3,13 +3,22 @@ package io.bifrost.rooms.room;
 import io.bifrost.auth.RoomMode;
 
 import io.bifrost.rooms.cluster.LocalBus;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /** Rooms in this node's memory: the single-node default. */
 public final class LocalRooms implements Rooms {
     private final Map<String, LocalRoom> rooms = new ConcurrentHashMap<>();
+    /** The rooms the app's backend created: they stay, empty or not, until it deletes them. */
+    private final Map<String, RoomSettings> managed = new ConcurrentHashMap<>();
     private final LocalBus bus;
     private final Executor pool;
     private final int capacity;
@@ -37,8 +46,15 @@ public final class LocalRooms implements Rooms {
     /** The member hears the outcome on the room's thread. */
     @Override
     public void join(String room, Participant participant, String sessionId, RoomMode mode, RoomMember member) {
-        rooms.computeIfAbsent(room, name -> new LocalRoom(name, mode, capacity, pool, bus, this))
-                .join(participant, sessionId, mode, member);
+        rooms.computeIfAbsent(room, name -> open(name, mode)).join(participant, sessionId, mode, member);
+    }
+
+    /** A room as a join finds it: set up as the backend created it, or with the defaults. */
+    private LocalRoom open(String name, RoomMode mode) {
+        RoomSettings settings = managed.get(name);
+        return settings == null
+                ? new LocalRoom(name, mode, capacity, pool, bus, this)
+                : new LocalRoom(name, settings.mode(), settings.capacity(), pool, bus, this);
     }
 
     @Override
@@ -64,6 +80,104 @@ public final class LocalRooms implements Rooms {
     @Override
     public int capacity() {
         return capacity;
+    }
+
+    @Override
+    public CompletionStage<List<RoomInfo>> list() {
+        Set<String> names = new TreeSet<>(rooms.keySet());
+        names.addAll(managed.keySet());
+        List<RoomInfo> infos = new ArrayList<>(names.size());
+        for (String name : names) {
+            RoomInfo info = infoNow(name);
+            if (info != null) {
+                infos.add(info);
+            }
+        }
+        return CompletableFuture.completedFuture(infos);
+    }
+
+    @Override
+    public CompletionStage<Optional<RoomInfo>> info(String room) {
+        return CompletableFuture.completedFuture(Optional.ofNullable(infoNow(room)));
+    }
+
+    private RoomInfo infoNow(String name) {
+        RoomSettings settings = managed.get(name);
+        LocalRoom room = rooms.get(name);
+        if (room != null) {
+            return new RoomInfo(name, room.mode(), room.capacity(), settings == null ? "" : settings.metadata(), room.size(),
+                    settings != null);
+        }
+        return settings == null ? null : new RoomInfo(name, settings.mode(), settings.capacity(), settings.metadata(), 0, true);
+    }
+
+    @Override
+    public CompletionStage<RoomInfo> create(String room, RoomSettings settings) {
+        if (rooms.containsKey(room) || managed.putIfAbsent(room, settings) != null) {
+            return CompletableFuture.failedFuture(new RoomException(RoomException.Kind.CONFLICT, "room " + room + " exists"));
+        }
+        return CompletableFuture.completedFuture(infoNow(room));
+    }
+
+    @Override
+    public CompletionStage<Void> delete(String room) {
+        boolean wasManaged = managed.remove(room) != null;
+        LocalRoom open = rooms.get(room);
+        if (open == null) {
+            return wasManaged ? CompletableFuture.completedFuture(null) : notFound(room);
+        }
+        return open.ask(() -> {
+            open.evictAll(LeaveReason.ROOM_DELETED);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<List<Participant>> participants(String room) {
+        LocalRoom open = rooms.get(room);
+        if (open == null) {
+            return managed.containsKey(room) ? CompletableFuture.completedFuture(List.of()) : notFound(room);
+        }
+        return open.ask(open::members);
+    }
+
+    @Override
+    public CompletionStage<Participant> remove(String room, String participantId) {
+        LocalRoom open = rooms.get(room);
+        return open == null ? noParticipant(room, participantId)
+                : open.ask(() -> open.evictOrRefuse(participantId, LeaveReason.REMOVED));
+    }
+
+    @Override
+    public CompletionStage<Participant> change(String room, String participantId, ParticipantChange change) {
+        LocalRoom open = rooms.get(room);
+        return open == null ? noParticipant(room, participantId) : open.ask(() -> open.changeByServer(participantId, change));
+    }
+
+    @Override
+    public CompletionStage<Long> post(String room, String text, long timestamp) {
+        LocalRoom open = rooms.get(room);
+        if (open == null) {
+            return managed.containsKey(room)
+                    ? CompletableFuture.failedFuture(new RoomException(RoomException.Kind.CONFLICT, "room " + room + " is empty"))
+                    : notFound(room);
+        }
+        return open.ask(() -> open.postByServer(text, timestamp));
+    }
+
+    @Override
+    public CompletionStage<Void> message(String room, String participantId, String text) {
+        LocalRoom open = rooms.get(room);
+        return open == null ? noParticipant(room, participantId) : open.ask(() -> open.messageByServer(participantId, text));
+    }
+
+    private static <T> CompletionStage<T> notFound(String room) {
+        return CompletableFuture.failedFuture(new RoomException(RoomException.Kind.NOT_FOUND, "no room " + room));
+    }
+
+    private static <T> CompletionStage<T> noParticipant(String room, String participantId) {
+        return CompletableFuture.failedFuture(new RoomException(RoomException.Kind.NOT_FOUND,
+                "no participant " + participantId + " in room " + room));
     }
 
     @Override

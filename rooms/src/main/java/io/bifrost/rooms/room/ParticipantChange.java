@@ -9,7 +9,10 @@ import io.bifrost.auth.Role;
  */
 public sealed interface ParticipantChange {
 
-    /** The name in events and on the wire: {@code hand}, {@code role}, {@code mute} or {@code publishing}. */
+    /**
+     * The name in events and on the wire: {@code hand}, {@code role}, {@code mute},
+     * {@code publishing}, {@code permissions} or {@code metadata}.
+     */
     String wireName();
 
     /** Whether only the participant itself may make the change; the others are for room admins. */
@@ -79,6 +82,35 @@ public sealed interface ParticipantChange {
         public Participant applyTo(Participant p) {
             return new Participant(p.id(), p.identity(), p.name(), p.role(), p.grants(), p.metadata(),
                     p.handRaised(), p.muted(), publishing);
+        }
+    }
+
+    /**
+     * The app's backend gives a participant other permissions (its role stays); whether it is
+     * hidden cannot change. One that may no longer publish stops, and its mute is lifted.
+     */
+    record PermissionsChanged(Grants grants) implements ParticipantChange {
+        @Override public String wireName() { return "permissions"; }
+        @Override public boolean selfOnly() { return false; }
+
+        @Override
+        public Participant applyTo(Participant p) {
+            Grants kept = new Grants(grants.canPublish(), grants.canSubscribe(), grants.canPublishData(), grants.roomAdmin(),
+                    p.hidden());
+            return new Participant(p.id(), p.identity(), p.name(), p.role(), kept, p.metadata(),
+                    p.handRaised(), kept.canPublish() && p.muted(), kept.canPublish() && p.publishing());
+        }
+    }
+
+    /** The app's backend replaces a participant's metadata. */
+    record MetadataChanged(String metadata) implements ParticipantChange {
+        @Override public String wireName() { return "metadata"; }
+        @Override public boolean selfOnly() { return false; }
+
+        @Override
+        public Participant applyTo(Participant p) {
+            return new Participant(p.id(), p.identity(), p.name(), p.role(), p.grants(), metadata,
+                    p.handRaised(), p.muted(), p.publishing());
         }
     }
 

@@ -1,6 +1,9 @@
 package io.bifrost.rooms.room;
 
 import io.bifrost.auth.RoomMode;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Where rooms live: {@link LocalRooms} in this node's memory, or a cluster implementation
@@ -31,6 +34,43 @@ public interface Rooms extends AutoCloseable {
 
     /** The most participants one room admits. */
     int capacity();
+
+    // ------------------------------------------------------------------ the app's backend (REST API)
+    // Every node answers for every room: a cluster implementation reads and changes the shared state.
+    // A future fails with a RoomException for a refusal (NOT_FOUND, CONFLICT…), with anything else for a fault.
+
+    /** Every room: those with participants and those the backend created. */
+    CompletionStage<List<RoomInfo>> list();
+
+    /** The room, or empty when it does not exist. */
+    CompletionStage<Optional<RoomInfo>> info(String room);
+
+    /** Creates a room that stays until deleted; {@code CONFLICT} when the room exists. */
+    CompletionStage<RoomInfo> create(String room, RoomSettings settings);
+
+    /** Removes every participant ({@code room-deleted}) and forgets the room; {@code NOT_FOUND} when it does not exist. */
+    CompletionStage<Void> delete(String room);
+
+    /** The room's participants in join order, hidden ones included; {@code NOT_FOUND} when the room does not exist. */
+    CompletionStage<List<Participant>> participants(String room);
+
+    /** Removes a participant, whose session is told why and closes; {@code NOT_FOUND} when it is not in the room. */
+    CompletionStage<Participant> remove(String room, String participantId);
+
+    /**
+     * Changes a participant on the backend's authority (role, mute, permissions, metadata);
+     * completes with its new state.
+     */
+    CompletionStage<Participant> change(String room, String participantId, ParticipantChange change);
+
+    /** Posts a chat message from the backend (sender {@link #SERVER}) to everyone in the room; completes with its {@code seq}. */
+    CompletionStage<Long> post(String room, String text, long timestamp);
+
+    /** Sends a message from the backend to one participant only; {@code NOT_FOUND} when it is not in the room. */
+    CompletionStage<Void> message(String room, String participantId, String text);
+
+    /** The sender of what the app's backend posts: no participant id looks like it. */
+    String SERVER = "server";
 
     @Override
     void close();

@@ -180,6 +180,10 @@ public final class Codec {
                 g.writeStringField("from", chat.from());
                 g.writeStringField("text", chat.text());
                 g.writeNumberField("ts", chat.ts());
+            } else if (message instanceof ServerMessage.Message direct) {
+                g.writeStringField("from", direct.from());
+                g.writeStringField("text", direct.text());
+                g.writeNumberField("ts", direct.ts());
             } else if (message instanceof ServerMessage.Ack ack) {
                 writeIdIfAny(g, ack.id());
                 if (ack.seq() != null) {
@@ -236,6 +240,8 @@ public final class Codec {
             }
             case "chat":
                 return new ServerMessage.Chat(root.path("seq").asLong(), text(root, "from"), text(root, "text"), root.path("ts").asLong());
+            case "message":
+                return new ServerMessage.Message(text(root, "from"), text(root, "text"), root.path("ts").asLong());
             case "ack":
                 return new ServerMessage.Ack(text(root, "id"), root.hasNonNull("seq") ? root.get("seq").asLong() : null);
             case "pong":

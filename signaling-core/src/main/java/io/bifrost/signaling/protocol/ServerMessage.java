@@ -72,6 +72,11 @@ public sealed interface ServerMessage {
     }
 
     /** The result of a request; {@code seq} is set when the request created a room event. */
+    /** A message from the app's backend to this participant only: no room event, so no {@code seq}. */
+    record Message(String from, String text, long ts) implements ServerMessage {
+        @Override public String type() { return "message"; }
+    }
+
     record Ack(String id, Long seq) implements ServerMessage {
         @Override public String type() { return "ack"; }
     }

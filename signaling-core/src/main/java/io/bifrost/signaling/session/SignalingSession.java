@@ -433,6 +433,10 @@ public final class SignalingSession implements RoomMember {
     }
 
     private void forward(Signal signal) {
+        if (signal.kind() == Signal.Kind.DATA) {
+            reply(new ServerMessage.Message(signal.from(), signal.body(), System.currentTimeMillis()));
+            return;
+        }
         reply(new ServerMessage.Relayed(signal.kind().name().toLowerCase(Locale.ROOT), signal.from(), signal.body()));
     }
 

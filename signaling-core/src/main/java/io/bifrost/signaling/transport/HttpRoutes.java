@@ -40,9 +40,12 @@ final class HttpRoutes extends Handler.Wrapper {
     private final BifrostMetrics metrics;
     private final Sessions sessions;
     private final TokenIssuer devIssuer; // null unless the node runs with its development key
+    private final RestApi api;
 
-    HttpRoutes(Admission admission, BifrostMetrics metrics, Sessions sessions, TokenIssuer devIssuer, boolean demoPage) {
+    HttpRoutes(Admission admission, RestApi api, BifrostMetrics metrics, Sessions sessions, TokenIssuer devIssuer,
+               boolean demoPage) {
         this.admission = admission;
+        this.api = api;
         this.metrics = metrics;
         this.sessions = sessions;
         this.devIssuer = devIssuer;
@@ -59,6 +62,10 @@ final class HttpRoutes extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
         boolean read = HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod());
+        if (path.startsWith(RestApi.PREFIX)) {
+            api.handle(request, response, callback);
+            return true;
+        }
         switch (path) {
             case "/healthz":
                 write(response, callback, 200, JSON, "{\"status\":\"ok\"}");
@@ -159,7 +166,7 @@ final class HttpRoutes extends Handler.Wrapper {
         writeError(response, callback, decision.status(), decision.code().wireName(), decision.reason(), decision.message());
     }
 
-    private static void writeError(Response response, Callback callback, int status, String code, String reason, String message) {
+    static void writeError(Response response, Callback callback, int status, String code, String reason, String message) {
         write(response, callback, status, JSON, json(g -> {
             g.writeStringField("code", code);
             g.writeStringField("reason", reason);
@@ -167,7 +174,7 @@ final class HttpRoutes extends Handler.Wrapper {
         }));
     }
 
-    private static void write(Response response, Callback callback, int status, String contentType, String body) {
+    static void write(Response response, Callback callback, int status, String contentType, String body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.write(true, BufferUtil.toBuffer(body, StandardCharsets.UTF_8), callback);

@@ -1,5 +1,6 @@
 package io.bifrost.signaling.transport;
 
+import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenVerifier;
 import io.bifrost.rooms.room.Rooms;
@@ -69,7 +70,8 @@ public final class SignalingServer {
                 return new RtcEndpoint(decision.claims(), HttpRoutes.resumeRequest(request), sessions);
             });
         });
-        websocket.setHandler(new HttpRoutes(admission, metrics, sessions, devIssuer, config.server().demoPage()));
+        RestApi api = new RestApi(verifier, rooms, RoomMode.fromWire(config.rooms().defaultMode()));
+        websocket.setHandler(new HttpRoutes(admission, api, metrics, sessions, devIssuer, config.server().demoPage()));
         context.setHandler(websocket);
     }
 

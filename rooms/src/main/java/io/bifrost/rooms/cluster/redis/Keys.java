@@ -45,10 +45,26 @@ final class Keys {
         return room(room, "mode");
     }
 
-    /** The keys the room scripts take, in this order. */
-    static String[] roomKeys(String room) {
-        return new String[] {members(room), where(room), sessions(room), nodes(room), seq(room), events(room), mode(room)};
+    /**
+     * Hash: how the app's backend created the room ({@code mode}, {@code capacity},
+     * {@code metadata}); absent for rooms made by a join. Unlike the others it outlives the
+     * room's last participant: the room stays until the backend deletes it.
+     */
+    static String settings(String room) {
+        return room(room, "settings");
     }
+
+    /** The keys the room scripts take, in this order; the first seven go when the room empties. */
+    static String[] roomKeys(String room) {
+        return new String[] {members(room), where(room), sessions(room), nodes(room), seq(room), events(room), mode(room),
+                settings(room)};
+    }
+
+    /**
+     * Sorted set: room → when a join or the backend last touched it, in milliseconds. A superset
+     * of the rooms that exist, for listing them; entries of rooms long gone are dropped as they are listed.
+     */
+    static final String ROOMS = "bifrost:{cluster}:rooms";
 
     /**
      * Stream, capped and trimmed as it is read: what other nodes send this node. Field {@code k}

@@ -11,11 +11,17 @@ import io.bifrost.rooms.room.RoomEvent;
 import io.bifrost.rooms.room.RoomException;
 import io.bifrost.rooms.room.RoomMember;
 import io.bifrost.rooms.room.Rooms;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
+import io.bifrost.rooms.room.RoomInfo;
+import io.bifrost.rooms.room.RoomSettings;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +45,8 @@ public final class RedisRooms implements Rooms {
     private final EventCodec codec;
     /** How long a stopping node waits for its last room scripts (the leaves of its sessions) to be answered. */
     private static final long CLOSE_WAIT_MILLIS = 3000;
+    /** A listed room that no longer exists is dropped from the list once nobody touched it for this long. */
+    private static final long STALE_ROOM_MILLIS = 60_000;
 
     /** Room scripts sent and not yet answered and handled. */
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -65,6 +73,7 @@ public final class RedisRooms implements Rooms {
     public void join(String room, Participant participant, String sessionId, RoomMode mode, RoomMember member) {
         RoomFeed feed = bus.hold(room); // events that overtake the join's answer wait in the feed
         bus.redis().sadd(Keys.nodeRooms(bus.nodeId()), room);
+        bus.redis().zadd(Keys.ROOMS, System.currentTimeMillis(), room);
         String hidden = participant.hidden() ? "1" : "0";
         String joinedJson = codec.encode(new RoomEvent.ParticipantJoined(room, 0, participant));
         whenDone(RoomScripts.JOIN.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
@@ -164,6 +173,176 @@ public final class RedisRooms implements Rooms {
         return capacity;
     }
 
+    // ------------------------------------------------------------------ the app's backend
+
+    @Override
+    public CompletionStage<List<RoomInfo>> list() {
+        return bus.redis().zrangeWithScores(Keys.ROOMS, 0, -1).thenCompose(entries -> {
+            List<CompletableFuture<Optional<RoomInfo>>> infos = new ArrayList<>(entries.size());
+            long staleBefore = System.currentTimeMillis() - STALE_ROOM_MILLIS;
+            for (ScoredValue<String> entry : entries) {
+                String room = entry.getValue();
+                infos.add(info(room).thenApply(found -> {
+                    if (found.isEmpty() && entry.getScore() < staleBefore) {
+                        bus.redis().zrem(Keys.ROOMS, room); // long gone; a join in progress would have touched it
+                    }
+                    return found;
+                }).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new)).thenApply(done -> {
+                List<RoomInfo> rooms = new ArrayList<>(infos.size());
+                for (CompletableFuture<Optional<RoomInfo>> info : infos) {
+                    info.join().ifPresent(rooms::add);
+                }
+                rooms.sort(Comparator.comparing(RoomInfo::name));
+                return rooms;
+            });
+        });
+    }
+
+    @Override
+    public CompletionStage<Optional<RoomInfo>> info(String room) {
+        return RoomScripts.INFO.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room)).thenApply(result -> {
+            if ((Long) result.get(0) == 0) {
+                return Optional.empty();
+            }
+            Map<String, String> settings = new HashMap<>();
+            List<?> pairs = (List<?>) result.get(3);
+            for (int i = 0; i + 1 < pairs.size(); i += 2) {
+                settings.put((String) pairs.get(i), (String) pairs.get(i + 1));
+            }
+            String mode = (String) result.get(2);
+            boolean managed = !settings.isEmpty();
+            return Optional.of(new RoomInfo(room,
+                    RoomMode.fromWire(managed ? settings.get("mode") : mode),
+                    managed ? Integer.parseInt(settings.get("capacity")) : capacity,
+                    settings.getOrDefault("metadata", ""),
+                    ((Long) result.get(1)).intValue(), managed));
+        });
+    }
+
+    @Override
+    public CompletionStage<RoomInfo> create(String room, RoomSettings settings) {
+        bus.redis().zadd(Keys.ROOMS, System.currentTimeMillis(), room);
+        return RoomScripts.CREATE.<Long>run(bus.redis(), ScriptOutputType.INTEGER, Keys.roomKeys(room),
+                settings.mode().wireName(), Integer.toString(settings.capacity()), settings.metadata()).thenCompose(created -> {
+            if (created == 0) {
+                return CompletableFuture.failedFuture(new RoomException(RoomException.Kind.CONFLICT, "room " + room + " exists"));
+            }
+            return CompletableFuture.completedFuture(new RoomInfo(room, settings.mode(), settings.capacity(),
+                    settings.metadata(), 0, true));
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> delete(String room) {
+        return RoomScripts.DELETE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+                Long.toString(bus.streamCap())).thenCompose(result -> {
+            if ((Long) result.get(0) == 0) {
+                return CompletableFuture.failedFuture(noRoom(room));
+            }
+            List<?> nodes = (List<?>) result.get(1);
+            for (int i = 3; i + 3 < result.size(); i += 4) {
+                long seq = (Long) result.get(i + 2);
+                if (seq > 0) {
+                    RoomEvent left = codec.decode(room, seq, (String) result.get(i + 3));
+                    bus.fanOut(left, (String) result.get(i + 3), nodes);
+                }
+                tellRemoved(room, (String) result.get(i), (String) result.get(i + 1), LeaveReason.ROOM_DELETED);
+            }
+            reportEmptied(room, (String) result.get(2));
+            return CompletableFuture.completedFuture((Void) null);
+        });
+    }
+
+    @Override
+    public CompletionStage<List<Participant>> participants(String room) {
+        return RoomScripts.MEMBERS.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room)).thenCompose(result -> {
+            if ((Long) result.get(0) == 0) {
+                return CompletableFuture.failedFuture(noRoom(room));
+            }
+            return CompletableFuture.completedFuture(inJoinOrder(result.get(1), true));
+        });
+    }
+
+    @Override
+    public CompletionStage<Participant> remove(String room, String participantId) {
+        return RoomScripts.LEAVE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+                participantId, LeaveReason.REMOVED.wireName(), Long.toString(bus.streamCap())).thenCompose(result -> {
+            if (result.isEmpty()) {
+                return CompletableFuture.failedFuture(noParticipant(room, participantId));
+            }
+            long seq = (Long) result.get(0);
+            if (seq > 0) {
+                RoomEvent left = new RoomEvent.ParticipantLeft(room, seq, participantId, LeaveReason.REMOVED);
+                bus.fanOut(left, codec.encode(left), (List<?>) result.get(1));
+            }
+            tellRemoved(room, participantId, (String) result.get(3), LeaveReason.REMOVED);
+            reportEmptied(room, (String) result.get(2));
+            return CompletableFuture.completedFuture(codec.participant((String) result.get(4)));
+        });
+    }
+
+    /** The session of a removed participant, wherever it is, hears why and closes. */
+    private void tellRemoved(String room, String participantId, String node, LeaveReason reason) {
+        bus.send(node, new Signal(room, participantId, participantId, Signal.Kind.REMOVED, reason.wireName()), 0);
+    }
+
+    @Override
+    public CompletionStage<Participant> change(String room, String participantId, ParticipantChange change) {
+        if (change.selfOnly()) {
+            return CompletableFuture.failedFuture(new RoomException(RoomException.Kind.FORBIDDEN,
+                    "the " + change.wireName() + " of participant " + participantId + " cannot be changed this way"));
+        }
+        return RoomScripts.UPDATE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+                "", participantId, change.wireName(), scriptValue(change), scriptGrants(change),
+                Long.toString(bus.streamCap())).thenCompose(result -> {
+            String verdict = (String) result.get(0);
+            if (verdict.equals("not-found")) {
+                return CompletableFuture.failedFuture(noParticipant(room, participantId));
+            }
+            if (verdict.equals("ok")) {
+                Participant after = codec.participant((String) result.get(2));
+                RoomEvent.ParticipantUpdated event = new RoomEvent.ParticipantUpdated(room, (Long) result.get(1), after,
+                        change.wireName());
+                bus.fanOut(event, codec.encode(event), (List<?>) result.get(3));
+                return CompletableFuture.completedFuture(after);
+            }
+            return CompletableFuture.completedFuture(codec.participant((String) result.get(1))); // same, or hidden
+        });
+    }
+
+    @Override
+    public CompletionStage<Long> post(String room, String text, long timestamp) {
+        RoomEvent.ChatPosted unsequenced = new RoomEvent.ChatPosted(room, 0, SERVER, text, timestamp);
+        String json = codec.encode(unsequenced);
+        return RoomScripts.APPEND.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+                "", json, Long.toString(bus.streamCap())).thenCompose(result -> {
+            long seq = (Long) result.get(0);
+            if (seq < 0) {
+                return info(room).thenCompose(found -> CompletableFuture.failedFuture(found.isPresent()
+                        ? new RoomException(RoomException.Kind.CONFLICT, "room " + room + " is empty")
+                        : noRoom(room)));
+            }
+            bus.fanOut(new RoomEvent.ChatPosted(room, seq, SERVER, text, timestamp), json, (List<?>) result.get(1));
+            return CompletableFuture.completedFuture(seq);
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> message(String room, String participantId, String text) {
+        return bus.deliver(new Signal(room, SERVER, participantId, Signal.Kind.DATA, text)).thenCompose(refusal ->
+                refusal == null ? CompletableFuture.completedFuture((Void) null) : CompletableFuture.failedFuture(refusal));
+    }
+
+    private static RoomException noRoom(String room) {
+        return new RoomException(RoomException.Kind.NOT_FOUND, "no room " + room);
+    }
+
+    private static RoomException noParticipant(String room, String participantId) {
+        return new RoomException(RoomException.Kind.NOT_FOUND, "no participant " + participantId + " in room " + room);
+    }
+
     /** Waits a little for the scripts in flight, so that the leaves of a stopping node's sessions are written. */
     @Override
     public void close() {
@@ -212,11 +391,15 @@ public final class RedisRooms implements Rooms {
     }
 
     private List<Participant> visible(Object members) {
+        return inJoinOrder(members, false);
+    }
+
+    private List<Participant> inJoinOrder(Object members, boolean withHidden) {
         record Member(long joinSeq, Participant participant) {}
         List<Member> found = new ArrayList<>();
         for (Object json : (List<?>) members) {
             Participant p = codec.participant((String) json);
-            if (!p.hidden()) {
+            if (withHidden || !p.hidden()) {
                 found.add(new Member(codec.joinSeq((String) json), p));
             }
         }
@@ -228,11 +411,23 @@ public final class RedisRooms implements Rooms {
         return visible;
     }
 
-    /** The UPDATE script's value argument: the new role, or '1'/'0' for a flag. */
+    /** The UPDATE script's grants argument: a role's grants, or the new permissions. */
+    private String scriptGrants(ParticipantChange change) {
+        if (change instanceof ParticipantChange.RoleChanged role) {
+            return codec.encode(role.role().defaultGrants());
+        }
+        return change instanceof ParticipantChange.PermissionsChanged permissions ? codec.encode(permissions.grants()) : "";
+    }
+
+    /** The UPDATE script's value argument: the new role, the metadata, or '1'/'0' for a flag. */
     private static String scriptValue(ParticipantChange change) {
         boolean on;
         if (change instanceof ParticipantChange.RoleChanged role) {
             return role.role().wireName();
+        } else if (change instanceof ParticipantChange.MetadataChanged metadata) {
+            return metadata.metadata();
+        } else if (change instanceof ParticipantChange.PermissionsChanged) {
+            return "";
         } else if (change instanceof ParticipantChange.HandRaised hand) {
             on = hand.raised();
         } else if (change instanceof ParticipantChange.Muted muted) {
@@ -304,7 +499,7 @@ public final class RedisRooms implements Rooms {
         @Override
         public void update(String by, String target, ParticipantChange change, LongConsumer applied,
                            Consumer<RoomException> refused) {
-            String grants = change instanceof ParticipantChange.RoleChanged role ? codec.encode(role.role().defaultGrants()) : "";
+            String grants = scriptGrants(change);
             whenDone(RoomScripts.UPDATE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(name),
                     by, target, change.wireName(), scriptValue(change), grants, Long.toString(bus.streamCap())), (result, failure) -> {
                 if (failure != null) {

@@ -183,6 +183,15 @@ public final class RedisStreamsBus implements ClusterBus {
         return route(signal, true, 0);
     }
 
+    /**
+     * Sends a message from the room, not from a participant, to the node of its recipient.
+     *
+     * @return null when handed over, or why not
+     */
+    CompletionStage<RoomException> deliver(Signal signal) {
+        return route(signal, false, 0);
+    }
+
     // ------------------------------------------------------------------ signals
 
     private CompletionStage<RoomException> route(Signal signal, boolean checkSender, int hops) {

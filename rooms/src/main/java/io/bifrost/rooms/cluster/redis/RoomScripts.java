@@ -3,7 +3,7 @@ package io.bifrost.rooms.cluster.redis;
 /**
  * The Lua scripts that change a room. Each runs atomically on the room's keys (one hash tag, so
  * one cluster slot), so a room's {@code seq} and membership change together. Room scripts take
- * {@link Keys#roomKeys} as KEYS: members, where, sessions, nodes, seq, events, mode.
+ * {@link Keys#roomKeys} as KEYS: members, where, sessions, nodes, seq, events, mode, settings.
  */
 final class RoomScripts {
     private RoomScripts() {}
@@ -28,22 +28,22 @@ final class RoomScripts {
                 event = '{"t":"left","id":"' .. pid .. '","reason":"' .. reason .. '"}'
                 redis.call('XADD', KEYS[6], 'MAXLEN', '~', maxlen, seq .. '-0', 'e', event)
               end
-                if redis.call('HLEN', KEYS[1]) == 0 then
+              if redis.call('HLEN', KEYS[1]) == 0 then
                 emptied = redis.call('GET', KEYS[7]) or 'mesh'
-                redis.call('DEL', unpack(KEYS))
+                redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
               end
-              return {seq, event}
+              return {seq, event, node}
             end
             """;
 
     /**
      * ARGV: participant id, session id, node, participant JSON, capacity, hidden (1/0), joined
-     * event JSON, stream cap, mode if the room is new. Returns {-1} when full, else {seq, nodes,
-     * other members' JSON, the room's mode}.
+     * event JSON, stream cap, mode if the room is new; a room the backend created has its own
+     * capacity and mode. Returns {-1} when full, else {seq, nodes, other members' JSON, the room's mode}.
      */
     static final Script JOIN = new Script("""
-            if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return {-1} end
-            if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SET', KEYS[7], ARGV[9]) end
+            if redis.call('HLEN', KEYS[1]) >= tonumber(redis.call('HGET', KEYS[8], 'capacity') or ARGV[5]) then return {-1} end
+            if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SET', KEYS[7], redis.call('HGET', KEYS[8], 'mode') or ARGV[9]) end
             local others = redis.call('HVALS', KEYS[1])
             local seq
             if ARGV[6] == '1' then
@@ -61,13 +61,64 @@ final class RoomScripts {
 
     /**
      * ARGV: participant id, reason, stream cap. Returns {} when not a member, else {seq (-1 if
-     * hidden), nodes, the room's mode if this leave emptied it or ''}.
+     * hidden), nodes, the room's mode if this leave emptied it or '', the participant's node,
+     * the participant's JSON}.
      */
     static final Script LEAVE = new Script(LEAVE_FUNCTION + """
             local nodes = redis.call('HKEYS', KEYS[4])
+            local p = redis.call('HGET', KEYS[1], ARGV[1])
             local left = leave(ARGV[1], ARGV[2], ARGV[3])
             if not left then return {} end
-            return {left[1], nodes, emptied}
+            return {left[1], nodes, emptied, left[3], p}
+            """);
+
+    /**
+     * Creates a room that stays until deleted. ARGV: mode, capacity, metadata. Returns 0 when
+     * the room exists (created before, or made by a join and not empty), else 1.
+     */
+    static final Script CREATE = new Script("""
+            if redis.call('EXISTS', KEYS[8]) == 1 or redis.call('HLEN', KEYS[1]) > 0 then return 0 end
+            redis.call('HSET', KEYS[8], 'mode', ARGV[1], 'capacity', ARGV[2], 'metadata', ARGV[3])
+            return 1
+            """);
+
+    /**
+     * Deletes a room: every participant leaves with {@code room-deleted}. ARGV: stream cap.
+     * Returns {0} when the room does not exist, else {1, nodes, the room's mode if it had
+     * participants or '', then participant id, node, seq (-1 if hidden), event JSON for each}.
+     */
+    static final Script DELETE = new Script(LEAVE_FUNCTION + """
+            local created = redis.call('DEL', KEYS[8])
+            local members = redis.call('HKEYS', KEYS[1])
+            if created == 0 and #members == 0 then return {0} end
+            local result = {1, redis.call('HKEYS', KEYS[4]), ''}
+            for i = 1, #members do
+              local left = leave(members[i], 'room-deleted', ARGV[1])
+              table.insert(result, members[i])
+              table.insert(result, left[3])
+              table.insert(result, left[1])
+              table.insert(result, left[2])
+            end
+            result[3] = emptied
+            return result
+            """);
+
+    /**
+     * What the backend sees of a room. Returns {0} when it does not exist, else {1, participant
+     * count, the mode of a room with participants or '', the settings hash as field, value…}.
+     */
+    static final Script INFO = new Script("""
+            local size = redis.call('HLEN', KEYS[1])
+            local settings = redis.call('HGETALL', KEYS[8])
+            if size == 0 and #settings == 0 then return {0} end
+            return {1, size, redis.call('GET', KEYS[7]) or '', settings}
+            """);
+
+    /** Returns {0} when the room does not exist, else {1, every member's JSON}. */
+    static final Script MEMBERS = new Script("""
+            local members = redis.call('HVALS', KEYS[1])
+            if #members == 0 and redis.call('EXISTS', KEYS[8]) == 0 then return {0} end
+            return {1, members}
             """);
 
     /**
@@ -92,14 +143,19 @@ final class RoomScripts {
             """);
 
     /**
-     * Posts a chat message. ARGV: sender, event JSON, stream cap. Returns {-1} when the sender is
-     * no member or may not chat (see {@code Participant.mayChat}), else {seq, nodes}.
+     * Posts a chat message. ARGV: sender ('' for the app's backend), event JSON, stream cap.
+     * Returns {-1} when the sender is no member or may not chat (see {@code Participant.mayChat}),
+     * {-2} when the backend posts to a room without participants, else {seq, nodes}.
      */
     static final Script APPEND = new Script("""
-            local sender = redis.call('HGET', KEYS[1], ARGV[1])
-            if not sender then return {-1} end
-            local grants = cjson.decode(sender).grants
-            if not grants.canPublishData or grants.hidden then return {-1} end
+            if ARGV[1] == '' then
+              if redis.call('HLEN', KEYS[1]) == 0 then return {-2} end
+            else
+              local sender = redis.call('HGET', KEYS[1], ARGV[1])
+              if not sender then return {-1} end
+              local grants = cjson.decode(sender).grants
+              if not grants.canPublishData or grants.hidden then return {-1} end
+            end
             local seq = redis.call('INCR', KEYS[5])
             redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'e', ARGV[2])
             return {seq, redis.call('HKEYS', KEYS[4])}
@@ -139,28 +195,42 @@ final class RoomScripts {
 
     /**
      * Changes a participant's state, as {@code ParticipantChange} does in a room held in memory.
-     * ARGV: by, target, change (hand, role, mute, publishing), value ('1'/'0', or the role), the
-     * role's grants as JSON, stream cap. Returns {'not-found', id}, {'forbidden', why},
-     * {'same'}, {'hidden'} or {'ok', seq, participant JSON, nodes}.
+     * ARGV: by ('' for the app's backend, which the caller checked), target, change (hand, role,
+     * mute, publishing, permissions, metadata), value ('1'/'0', the role, or the metadata), the
+     * grants as JSON (role, permissions), stream cap. Returns {'not-found', id}, {'forbidden', why},
+     * {'same', participant JSON}, {'hidden', participant JSON} or {'ok', seq, participant JSON, nodes}.
      */
     static final Script UPDATE = new Script("""
-            local byJson = redis.call('HGET', KEYS[1], ARGV[1])
-            if not byJson then return {'not-found', ARGV[1]} end
+            local by = nil
+            if ARGV[1] ~= '' then
+              local byJson = redis.call('HGET', KEYS[1], ARGV[1])
+              if not byJson then return {'not-found', ARGV[1]} end
+              by = cjson.decode(byJson)
+            end
             local json = redis.call('HGET', KEYS[1], ARGV[2])
             if not json then return {'not-found', ARGV[2]} end
-            local by = cjson.decode(byJson)
             local p = cjson.decode(json)
             local change = ARGV[3]
             local on = ARGV[4] == '1'
-            if change == 'hand' or change == 'publishing' then
+            if by == nil then
+              -- the backend may make any change but a participant's own
+            elseif change == 'hand' or change == 'publishing' then
               if ARGV[1] ~= ARGV[2] then return {'forbidden', 'self'} end
               if change == 'publishing' and on and not p.grants.canPublish then return {'forbidden', 'publish'} end
             elseif not by.grants.roomAdmin then
               return {'forbidden', 'admin'}
             end
-            local before = {p.role, p.handRaised == true, p.muted == true, p.publishing == true,
+            local before = {p.role, p.handRaised == true, p.muted == true, p.publishing == true, p.metadata,
                             p.grants.canPublish, p.grants.canSubscribe, p.grants.canPublishData, p.grants.roomAdmin}
-            if change == 'hand' then
+            if change == 'metadata' then
+              p.metadata = ARGV[4]
+            elseif change == 'permissions' then
+              local grants = cjson.decode(ARGV[5])
+              grants.hidden = p.grants.hidden
+              p.grants = grants
+              p.muted = grants.canPublish and p.muted == true
+              p.publishing = grants.canPublish and p.publishing == true
+            elseif change == 'hand' then
               p.handRaised = on
             elseif change == 'publishing' then
               p.publishing = on
@@ -175,19 +245,19 @@ final class RoomScripts {
               p.muted = grants.canPublish and p.muted == true
               p.publishing = grants.canPublish and p.publishing == true
             end
-            local after = {p.role, p.handRaised == true, p.muted == true, p.publishing == true,
+            local after = {p.role, p.handRaised == true, p.muted == true, p.publishing == true, p.metadata,
                            p.grants.canPublish, p.grants.canSubscribe, p.grants.canPublishData, p.grants.roomAdmin}
             local same = true
             for i = 1, #before do if before[i] ~= after[i] then same = false end end
-            if same then return {'same'} end
+            if same then return {'same', json} end
             json = cjson.encode(p)
             redis.call('HSET', KEYS[1], ARGV[2], json)
-            if p.grants.hidden then return {'hidden'} end
+            if p.grants.hidden then return {'hidden', json} end
             local seq = redis.call('INCR', KEYS[5])
             redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'e',
                 '{"t":"updated","change":"' .. change .. '","p":' .. json .. '}')
             return {'ok', seq, json, redis.call('HKEYS', KEYS[4])}
             """);
 
-    static final Script[] ALL = {JOIN, LEAVE, REAP, APPEND, ROUTE, RESUME, UPDATE};
+    static final Script[] ALL = {JOIN, LEAVE, CREATE, DELETE, INFO, MEMBERS, REAP, APPEND, ROUTE, RESUME, UPDATE};
 }
