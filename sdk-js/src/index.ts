@@ -9,7 +9,7 @@
  * ```
  */
 export { connect, Room } from './room.js';
-export type { ChatMessage, ConnectOptions, ConnectionState, DisconnectReason, ReconnectOutcome, RoomEvents } from './room.js';
+export type { ChatMessage, ConnectOptions, DirectMessage, ConnectionState, DisconnectReason, ReconnectOutcome, RoomEvents } from './room.js';
 export { RemoteParticipant } from './participant.js';
 export type { LocalParticipant } from './participant.js';
 export type { AudioStats, ReceivedAudioStats, RoomAudioStats } from './stats.js';

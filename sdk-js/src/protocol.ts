@@ -49,7 +49,7 @@ export type SfuTarget = 'publisher' | 'subscriber';
 const SFU_TARGETS: readonly SfuTarget[] = ['publisher', 'subscriber'];
 
 /** What a `participant-updated` event changed; a newer server may add others. */
-export type ParticipantChange = 'hand' | 'role' | 'mute' | 'publishing' | (string & {});
+export type ParticipantChange = 'hand' | 'role' | 'mute' | 'publishing' | 'permissions' | 'metadata' | (string & {});
 
 /** The shape of `RTCIceServer`: can be passed to `RTCPeerConnection` as is. */
 export interface IceServerInfo {
@@ -163,6 +163,8 @@ export interface ListenersFrame { type: 'listeners'; count: number; listed: bool
 /** Broadcast rooms: the SFU lost this participant's publisher; publish again with a new offer. */
 export interface SfuResetFrame { type: 'sfu-reset'; target: SfuTarget; reason: string }
 export interface ChatFrame { type: 'chat'; seq: number; from: string; text: string; ts: number }
+/** From the app's backend (REST API) to this participant only; no room event, so no `seq`. `from` is `server`. */
+export interface MessageFrame { type: 'message'; from: string; text: string; ts: number }
 export interface AckFrame { type: 'ack'; id?: string; seq?: number }
 export interface PongFrame { type: 'pong'; id?: string }
 export interface ErrorFrame { type: 'error'; id?: string; code: ServerErrorCode; message: string }
@@ -179,6 +181,7 @@ export type ServerMessage =
   | SignalFrame
   | SfuResetFrame
   | ChatFrame
+  | MessageFrame
   | AckFrame
   | PongFrame
   | ErrorFrame
@@ -190,7 +193,7 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
 ];
 export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
   'joined', 'resumed', 'participant-joined', 'participant-left', 'participant-updated', 'listeners', 'offer', 'answer',
-  'candidate', 'sfu-reset', 'chat', 'ack', 'pong', 'error', 'disconnect',
+  'candidate', 'sfu-reset', 'chat', 'message', 'ack', 'pong', 'error', 'disconnect',
 ];
 
 // ------------------------------------------------------------------------------ client codec
@@ -352,6 +355,8 @@ export function decodeServer(text: string): ServerMessage {
         text: requiredString(root, 'text', undefined),
         ts: number(root, 'ts'),
       };
+    case 'message':
+      return { type, from: requiredString(root, 'from', undefined), text: requiredString(root, 'text', undefined), ts: number(root, 'ts') };
     case 'ack': {
       const ack: AckFrame = withId({ type }, optionalString(root, 'id'));
       if (root.seq !== undefined && root.seq !== null) ack.seq = number(root, 'seq');
@@ -421,6 +426,11 @@ export function encodeServer(message: ServerMessage): string {
       break;
     case 'chat':
       out.seq = message.seq;
+      out.from = message.from;
+      out.text = message.text;
+      out.ts = message.ts;
+      break;
+    case 'message':
       out.from = message.from;
       out.text = message.text;
       out.ts = message.ts;

@@ -81,6 +81,15 @@ export interface ChatMessage {
   ts: number;
 }
 
+/** A message the app's backend sent to this participant only (REST API). */
+export interface DirectMessage {
+  /** `server`: the app's backend. */
+  from: string;
+  text: string;
+  /** Server time, milliseconds since the Unix epoch. */
+  ts: number;
+}
+
 export interface RoomEvents {
   participantJoined: (participant: RemoteParticipant) => void;
   /**
@@ -101,7 +110,10 @@ export interface RoomEvents {
    * changed. `listed` is {@link Room.listenersListed}.
    */
   listeners: (count: number, listed: boolean) => void;
+  /** A chat line to everyone; `from` is `server` for one the app's backend posted. */
   chat: (message: ChatMessage) => void;
+  /** A message from the app's backend to this participant only. */
+  message: (message: DirectMessage) => void;
   connectionStateChanged: (state: ConnectionState) => void;
   /** Before each reconnect attempt (1-based), with the delay before it. */
   reconnecting: (attempt: number, delayMs: number) => void;
@@ -787,6 +799,9 @@ export class Room {
       }
       case 'participant-updated':
         if (this.acceptSeq(message.seq)) this.onParticipantUpdated(message);
+        return;
+      case 'message':
+        this.events.emit('message', { from: message.from, text: message.text, ts: message.ts });
         return;
       case 'listeners':
         this.onListeners(message.count, message.listed);

@@ -191,6 +191,37 @@ describe('reconnecting', () => {
   });
 });
 
+describe("the app's backend", () => {
+  test('a message to this participant is emitted as message, without touching the room order', async () => {
+    const server = new FakeServer();
+    server.acceptAll(() => joinedFrame('p_me', [participant('p_bob')]));
+    const room = await connect('http://h', 't', options(server, { reconnect: FAST }));
+    const seen: string[] = [];
+    room.on('message', (m) => seen.push(`${m.from}: ${m.text} @${m.ts}`));
+    room.on('chat', (m) => seen.push(`chat ${m.seq} ${m.from}: ${m.text}`));
+    server.sockets[0].receive({ type: 'message', from: 'server', text: 'you are next', ts: 5 });
+    server.sockets[0].receive({ type: 'chat', seq: 11, from: 'server', text: 'doors open', ts: 6 });
+    await waitFor('both', () => seen.length === 2 || null);
+    assert.deepEqual(seen, ['server: you are next @5', 'chat 11 server: doors open']);
+    await room.leave();
+  });
+
+  test('a removal ends the room with its reason and never reconnects', async () => {
+    const server = new FakeServer();
+    server.acceptAll(() => joinedFrame('p_me', [participant('p_bob')]));
+    const room = await connect('http://h', 't', options(server, { reconnect: FAST }));
+    let ended: string | null = null;
+    room.on('disconnected', (reason) => {
+      ended = reason;
+    });
+    server.sockets[0].receive({ type: 'disconnect', reason: 'removed', reconnect: false });
+    server.sockets[0].drop(1000, 'removed');
+    assert.equal(await waitFor('disconnected', () => ended), 'removed');
+    await sleep(80);
+    assert.equal(server.sockets.length, 1);
+  });
+});
+
 describe('leaving', () => {
   test('leave() sends leave, closes with 1000 left and never reconnects', async () => {
     const server = new FakeServer();

@@ -1,5 +1,6 @@
 package io.bifrost.signaling;
 
+import io.bifrost.auth.AdminGrants;
 import io.bifrost.auth.DevKey;
 import io.bifrost.auth.Role;
 import io.bifrost.auth.RoomMode;
@@ -37,6 +38,9 @@ public final class Main {
             "  bifrost token --room ROOM --identity ID [--name NAME] [--role host|speaker|listener]",
             "                [--mode mesh|broadcast] [--ttl 1h] [--metadata TEXT] [--key-id KID] [--config FILE]",
             "      Prints a join token signed with the configured key (or the development key).",
+            "  bifrost admin-token [--grants roomCreate,roomList,roomAdmin] [--room ROOM] [--ttl 10m]",
+            "                      [--key-id KID] [--config FILE]",
+            "      Prints an admin token for the REST API (/api/v1); every grant unless --grants names some.",
             "  bifrost config",
             "      Prints every configuration key with its default and environment variable.",
             "",
@@ -58,7 +62,7 @@ public final class Main {
             return args.length == 0 ? USAGE : OK;
         }
         try {
-            if (!List.of("serve", "token", "config").contains(args[0])) {
+            if (!List.of("serve", "token", "admin-token", "config").contains(args[0])) {
                 throw new UsageException("unknown command '" + args[0] + "'");
             }
             Map<String, String> options = options(args);
@@ -67,6 +71,9 @@ public final class Main {
                     return serve(options, env, out);
                 case "token":
                     out.println(token(options, env));
+                    return OK;
+                case "admin-token":
+                    out.println(adminToken(options, env));
                     return OK;
                 case "config":
                     allow(options);
@@ -151,6 +158,34 @@ public final class Main {
         TokenIssuer issuer = signingIssuer(config, options.get("key-id"));
         return issuer.issue(TokenRequest.builder(room, identity).name(options.get("name")).role(role)
                 .metadata(options.get("metadata")).roomMode(mode).ttl(ttl).build());
+    }
+
+    static String adminToken(Map<String, String> options, Map<String, String> env) throws ConfigException, UsageException {
+        allow(options, "grants", "room", "ttl", "key-id", "config");
+        List<String> grants = List.of(options.getOrDefault("grants", "roomCreate,roomList,roomAdmin").split(","));
+        for (String grant : grants) {
+            if (!List.of("roomCreate", "roomList", "roomAdmin").contains(grant.strip())) {
+                throw new UsageException("--grants takes roomCreate, roomList and roomAdmin, separated by commas; not '"
+                        + grant.strip() + "'");
+            }
+        }
+        Duration ttl;
+        try {
+            ttl = Durations.parse(options.getOrDefault("ttl", "10m"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (ttl.isZero()) {
+            throw new UsageException("--ttl must be longer than 0s");
+        }
+        AdminGrants requested = AdminGrants.of(grants.stream().anyMatch(g -> g.strip().equals("roomCreate")),
+                grants.stream().anyMatch(g -> g.strip().equals("roomList")),
+                grants.stream().anyMatch(g -> g.strip().equals("roomAdmin")));
+        if (options.containsKey("room")) {
+            requested = requested.forRoom(required(options, "room"));
+        }
+        BifrostConfig config = ConfigLoader.load(configFile(options, env), env, Map.of());
+        return signingIssuer(config, options.get("key-id")).issueAdmin(requested, ttl);
     }
 
     private static TokenIssuer signingIssuer(BifrostConfig config, String keyId) throws ConfigException {

@@ -3,6 +3,7 @@ package io.bifrost.signaling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.bifrost.auth.AdminGrants;
 import io.bifrost.auth.DevKey;
 import io.bifrost.auth.JoinClaims;
 import io.bifrost.auth.Role;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +47,26 @@ class MainTest {
         assertThat(claims.name()).isEqualTo("Alice");
         assertThat(claims.role()).isEqualTo(Role.HOST);
         assertThat(claims.keyId()).isEqualTo(DevKey.KEY_ID);
+    }
+
+    @Test
+    void adminTokenGrantsWhatItIsAskedForSignedWithTheDevKey() throws Exception {
+        Path keyFile = dir.resolve("dev-key");
+        Map<String, String> env = Map.of("BIFROST_AUTH_DEV_KEY_FILE", keyFile.toString());
+
+        Result all = run(env, "admin-token");
+        Result one = run(env, "admin-token", "--grants", "roomList", "--room", "radio", "--ttl", "1m");
+        Result bad = run(env, "admin-token", "--grants", "roomDelete");
+
+        assertThat(all.status).as(all.err).isZero();
+        AdminGrants grants = devVerifier(keyFile).verifyAdmin(all.token());
+        assertThat(List.of(grants.roomCreate(), grants.roomList(), grants.roomAdmin())).containsOnly(true);
+        assertThat(grants.room()).isNull();
+        AdminGrants limited = devVerifier(keyFile).verifyAdmin(one.token());
+        assertThat(List.of(limited.roomCreate(), limited.roomList(), limited.roomAdmin())).containsExactly(false, true, false);
+        assertThat(limited.room()).isEqualTo("radio");
+        assertThat(bad.status).isNotZero();
+        assertThat(bad.err).contains("roomDelete");
     }
 
     @Test
