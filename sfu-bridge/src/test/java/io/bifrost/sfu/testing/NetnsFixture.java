@@ -87,6 +87,11 @@ public final class NetnsFixture implements AutoCloseable {
         ip("netns", "add", name);
         ip("link", "add", hostInterface, "type", "veth", "peer", "name", nsInterface);
         ip("link", "set", nsInterface, "netns", name);
+        // No IPv6 link-local addresses: each would appear a second or two after the link comes up
+        // (once duplicate address detection ends), and Chromium, seeing the network change,
+        // fails the page loads in flight with ERR_NETWORK_CHANGED.
+        ip("link", "set", hostInterface, "addrgenmode", "none");
+        ip("netns", "exec", name, "ip", "link", "set", nsInterface, "addrgenmode", "none");
         ip("addr", "add", hostAddress + "/24", "dev", hostInterface);
         ip("link", "set", hostInterface, "up");
         ip("netns", "exec", name, "ip", "addr", "add", nsAddress + "/24", "dev", nsInterface);
