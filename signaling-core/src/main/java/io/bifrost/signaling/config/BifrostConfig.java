@@ -16,8 +16,11 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param port HTTP and websocket port, 0 for any free port; default 7800
      * @param shutdownGrace how long a stopping node waits for clients to go; default 5s
      * @param demoPage serve the demo page at {@code /}; default true
+     * @param allowedOrigins the browser origins ({@code https://app.example.org}) whose pages may
+     *     open the websocket; clients that send no {@code Origin} are not affected; default none,
+     *     which allows every origin
      */
-    public record Server(String host, int port, Duration shutdownGrace, boolean demoPage) {}
+    public record Server(String host, int port, Duration shutdownGrace, boolean demoPage, List<String> allowedOrigins) {}
 
     /**
      * With no key configured at all, the node signs and accepts tokens with a development key
@@ -60,9 +63,14 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param outboundQueueFrames frames waiting for a slow client before it is cut off; default 1024
      * @param pingInterval how often clients ping; default 10s
      * @param pingTimeout silence after which a client is considered gone; default 30s
+     * @param connectionsPerIp the most websockets one client address holds at once, 0 for no
+     *     limit; behind a load balancer every client has the balancer's address; default 0
+     * @param joinsPerSecondPerIp joins and resumes one client address may start per second, 0 for
+     *     no limit; default 0
      */
     public record Limits(int maxMessageBytes, int maxFrameBytes, int messagesPerSecond, int messageBurst,
-                         int outboundQueueFrames, Duration pingInterval, Duration pingTimeout) {}
+                         int outboundQueueFrames, Duration pingInterval, Duration pingTimeout, int connectionsPerIp,
+                         int joinsPerSecondPerIp) {}
 
     /**
      * @param urls STUN/TURN URLs given to clients in {@code joined} and {@code resumed}; default none
@@ -113,10 +121,10 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
 
     public static BifrostConfig defaults() {
         return new BifrostConfig(
-                new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true),
+                new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true, List.of()),
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
                 new Rooms(100, Duration.ofSeconds(20), "mesh", 100),
-                new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30)),
+                new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 0),
                 new Ice(List.of(), "", Duration.ofHours(6)),
                 new Redis("", Duration.ofSeconds(10), 10_000),
                 new Sfu(List.of(), "", "", 500, Duration.ofSeconds(5), Duration.ofSeconds(5)));

@@ -21,6 +21,10 @@ final class ConfigValidator {
         check.that(c.server().port() >= 0 && c.server().port() <= 65535, "server.port", "must be between 0 and 65535, got " + c.server().port());
         check.that(notBlank(c.server().host()), "server.host", "must not be empty");
         check.that(!c.server().shutdownGrace().isNegative(), "server.shutdownGrace", "must not be negative");
+        for (String origin : c.server().allowedOrigins()) {
+            check.that(origin.matches("https?://[^/\\s]+"), "server.allowedOrigins",
+                    "'" + origin + "' is no origin: scheme and host (and port), such as https://app.example.org, without a path");
+        }
         c.auth().hmacKeys().forEach((kid, secret) -> check.that(secret != null && secret.getBytes(StandardCharsets.UTF_8).length >= MIN_HMAC_SECRET_BYTES,
                 "auth.hmacKeys." + kid, "must be at least " + MIN_HMAC_SECRET_BYTES + " bytes long"));
         check.that(notBlank(c.auth().audience()), "auth.audience", "must not be empty");
@@ -54,6 +58,8 @@ final class ConfigValidator {
         check.that(limits.maxFrameBytes() >= limits.maxMessageBytes(), "limits.maxFrameBytes",
                 "must be at least limits.maxMessageBytes (" + limits.maxMessageBytes() + ")");
         check.that(limits.messagesPerSecond() >= 1, "limits.messagesPerSecond", "must be at least 1");
+        check.that(limits.connectionsPerIp() >= 0, "limits.connectionsPerIp", "must be 0 (no limit) or more");
+        check.that(limits.joinsPerSecondPerIp() >= 0, "limits.joinsPerSecondPerIp", "must be 0 (no limit) or more");
         check.that(limits.messageBurst() >= 1, "limits.messageBurst", "must be at least 1");
         check.that(limits.outboundQueueFrames() >= 8, "limits.outboundQueueFrames", "must be at least 8");
         check.that(positive(limits.pingInterval()), "limits.pingInterval", "must be positive");

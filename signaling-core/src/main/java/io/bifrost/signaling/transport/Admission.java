@@ -15,6 +15,7 @@ final class Admission {
     static final int OK = 200;
     static final int UNAUTHORIZED = 401;
     static final int FORBIDDEN = 403;
+    static final int TOO_MANY_REQUESTS = 429;
     static final int UNAVAILABLE = 503;
     /** Room names and identities are names, echoed in events and logs: bounded and printable. */
     private static final int MAX_NAME_LENGTH = 128;
@@ -82,7 +83,7 @@ final class Admission {
         return null;
     }
 
-    private static Decision refuse(int status, ErrorCode code, String reason, String message) {
+    static Decision refuse(int status, ErrorCode code, String reason, String message) {
         return new Decision(null, status, code, reason, message);
     }
 

@@ -18,12 +18,14 @@ public final class RtcEndpoint implements Session.Listener {
     private final JoinClaims claims;
     private final ResumeRequest resume;
     private final Sessions sessions;
+    private final Runnable release; // frees the connection's place in its address's count; idempotent
     private SignalingSession signaling; // set in onWebSocketOpen, before any other callback
 
-    RtcEndpoint(JoinClaims claims, ResumeRequest resume, Sessions sessions) {
+    RtcEndpoint(JoinClaims claims, ResumeRequest resume, Sessions sessions, Runnable release) {
         this.claims = claims;
         this.resume = resume;
         this.sessions = sessions;
+        this.release = release;
     }
 
     @Override
@@ -45,12 +47,14 @@ public final class RtcEndpoint implements Session.Listener {
 
     @Override
     public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+        release.run();
         signaling.closed(statusCode == CloseCodes.NORMAL || statusCode == CloseCodes.GOING_AWAY);
         callback.succeed();
     }
 
     @Override
     public void onWebSocketError(Throwable cause) {
+        release.run();
         if (signaling != null) {
             signaling.closed(false);
         }

@@ -6,9 +6,11 @@ import io.bifrost.auth.TokenVerifier;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.signaling.config.BifrostConfig;
 import io.bifrost.signaling.metrics.BifrostMetrics;
+import io.bifrost.signaling.protocol.ErrorCode;
 import io.bifrost.signaling.session.Sessions;
 import java.time.Duration;
 import java.util.List;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
@@ -51,6 +53,8 @@ public final class SignalingServer {
         ContextHandler context = new ContextHandler("/");
         server.setHandler(context);
         BifrostConfig.Limits limits = config.limits();
+        ClientLimits clientLimits = new ClientLimits(config.server().allowedOrigins(), limits.connectionsPerIp(),
+                limits.joinsPerSecondPerIp());
         WebSocketUpgradeHandler websocket = WebSocketUpgradeHandler.from(server, context, container -> {
             // Frames above maxMessageBytes are refused by the session with `too-large` and the
             // connection lives on; only frames above maxFrameBytes make Jetty close it (1009).
@@ -58,7 +62,20 @@ public final class SignalingServer {
             container.setMaxBinaryMessageSize(limits.maxFrameBytes());
             container.setIdleTimeout(limits.pingTimeout().plus(IDLE_TIMEOUT_MARGIN));
             container.addMapping("/rtc", (request, response, callback) -> {
-                Admission.Decision decision = admission.decide(HttpRoutes.token(request), HttpRoutes.roomParameter(request));
+                String address = ClientLimits.address(request.getConnectionMetaData().getRemoteSocketAddress());
+                // The cheap checks first: a flood of joins costs no signature checks.
+                Admission.Decision decision = clientLimits.originAllowed(request.getHeaders().get(HttpHeader.ORIGIN))
+                        ? clientLimits.joinAllowed(address, System.nanoTime())
+                                ? admission.decide(HttpRoutes.token(request), HttpRoutes.roomParameter(request))
+                                : Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "join-rate",
+                                        "too many joins from " + address + "; at most " + limits.joinsPerSecondPerIp() + " a second")
+                        : Admission.refuse(Admission.FORBIDDEN, ErrorCode.FORBIDDEN, "origin-not-allowed",
+                                "pages of this origin may not connect (server.allowedOrigins)");
+                Runnable release = decision.admitted() ? clientLimits.openConnection(address) : null;
+                if (decision.admitted() && release == null) {
+                    decision = Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "too-many-connections",
+                            address + " holds " + limits.connectionsPerIp() + " connections, the most one address may");
+                }
                 if (!decision.admitted()) {
                     metrics.join(decision.reason());
                     HttpRoutes.writeRefusal(response, callback, decision);
@@ -67,7 +84,7 @@ public final class SignalingServer {
                 // No permessage-deflate, though browsers offer it: signaling frames are small, and
                 // compressing per connection would undo encoding a room's event once for everyone.
                 response.setExtensions(List.of());
-                return new RtcEndpoint(decision.claims(), HttpRoutes.resumeRequest(request), sessions);
+                return new RtcEndpoint(decision.claims(), HttpRoutes.resumeRequest(request), sessions, release);
             });
         });
         RestApi api = new RestApi(verifier, rooms, RoomMode.fromWire(config.rooms().defaultMode()));

@@ -346,7 +346,8 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.envName("auth.devKeyFile")).isEqualTo("BIFROST_AUTH_DEV_KEY_FILE");
 
         Map<String, String> values = Map.of("auth.hmacKeys", "app1=" + SECRET_A, "auth.publicKeys", "",
-                "ice.urls", "stun:stun.example.org:3478", "sfu.janus", "ws://10.0.0.5:8188,ws://10.0.0.6:8188");
+                "ice.urls", "stun:stun.example.org:3478", "sfu.janus", "ws://10.0.0.5:8188,ws://10.0.0.6:8188",
+                "server.allowedOrigins", "https://app.example.org,http://localhost:5173");
         for (Map.Entry<String, String> key : ConfigLoader.describeDefaults().entrySet()) {
             String value = values.getOrDefault(key.getKey(), key.getValue());
             String env = ConfigLoader.envName(key.getKey());

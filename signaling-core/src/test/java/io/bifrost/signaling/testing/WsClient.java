@@ -37,9 +37,15 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
     public record Close(int code, String reason) {}
 
     public static WsClient connect(URI uri) throws Exception {
+        return connect(uri, Map.of());
+    }
+
+    /** @param headers sent with the upgrade request, e.g. a browser's {@code Origin} */
+    public static WsClient connect(URI uri, Map<String, String> headers) throws Exception {
         WsClient client = new WsClient();
-        client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                .connectTimeout(WAIT).buildAsync(uri, client).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT);
+        headers.forEach(builder::header);
+        client.socket = builder.buildAsync(uri, client).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         return client;
     }
 

@@ -1,0 +1,73 @@
+package io.bifrost.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bifrost.auth.Role;
+import io.bifrost.signaling.testing.RawHttp;
+import io.bifrost.signaling.testing.TestNode;
+import io.bifrost.signaling.testing.WsClient;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Limits on what one client address or browser origin may open, refused before the upgrade. */
+class ClientLimitsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void onlyPagesOfAnAllowedOriginConnectAndClientsWithoutAnOriginAreNotAffected() throws Exception {
+        try (TestNode node = TestNode.start(Map.of("server.allowedOrigins", "https://app.example.org"))) {
+            String query = "/rtc?access_token=" + node.token("origins", "eve", Role.LISTENER);
+            RawHttp.Reply refused = RawHttp.upgrade(node.port(), query, Map.of("Origin", "https://evil.example.com"));
+            assertThat(refused.status()).isEqualTo(403);
+            assertThat(JSON.readTree(refused.body()).path("reason").asText()).isEqualTo("origin-not-allowed");
+
+            try (WsClient page = WsClient.connect(node.rtc(node.token("origins", "ann", Role.LISTENER)),
+                         Map.of("Origin", "https://app.example.org"));
+                 WsClient backend = node.join("origins", "bot")) {
+                page.awaitJoined();
+                assertThat(backend.joined().path("participants")).hasSize(1);
+            }
+            assertThat(node.get("/metrics").body()).contains("outcome=\"origin-not-allowed\"");
+        }
+    }
+
+    @Test
+    void anAddressHoldsAtMostItsConnectionsAndGetsOneBackWhenOneCloses() throws Exception {
+        try (TestNode node = TestNode.start(Map.of("limits.connectionsPerIp", "2"))) {
+            WsClient ann = node.join("crowd", "ann");
+            try (WsClient bob = node.join("crowd", "bob")) {
+                RawHttp.Reply third = RawHttp.upgrade(node.port(), "/rtc?access_token=" + node.token("crowd", "carl", Role.LISTENER),
+                        Map.of());
+                assertThat(third.status()).isEqualTo(429);
+                assertThat(JSON.readTree(third.body()).path("code").asText()).isEqualTo("rate-limited");
+                assertThat(JSON.readTree(third.body()).path("reason").asText()).isEqualTo("too-many-connections");
+
+                ann.closeNormally();
+                ann.awaitClose();
+                bob.expect("participant-left");
+                try (WsClient carl = node.join("crowd", "carl")) {
+                    assertThat(carl.joined().path("participants")).hasSize(1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anAddressThatJoinsTooFastIsRefusedBeforeItsTokenIsChecked() throws Exception {
+        try (TestNode node = TestNode.start(Map.of("limits.joinsPerSecondPerIp", "3"))) {
+            int refused = 0;
+            for (int i = 0; i < 6; i++) {
+                RawHttp.Reply reply = RawHttp.upgrade(node.port(), "/rtc?access_token=forged.token.here", Map.of());
+                if (reply.status() == 429) {
+                    assertThat(JSON.readTree(reply.body()).path("reason").asText()).isEqualTo("join-rate");
+                    refused++;
+                } else {
+                    assertThat(reply.status()).as("a bad token, checked while under the rate").isEqualTo(401);
+                }
+            }
+            assertThat(refused).as("6 joins at once against 3 a second").isGreaterThanOrEqualTo(2);
+            assertThat(node.get("/metrics").body()).contains("outcome=\"join-rate\"");
+        }
+    }
+}
