@@ -7,6 +7,10 @@ import io.bifrost.auth.Role;
 import io.bifrost.signaling.testing.RawHttp;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +33,22 @@ class ClientLimitsIT {
                 assertThat(backend.joined().path("participants")).hasSize(1);
             }
             assertThat(node.get("/metrics").body()).contains("outcome=\"origin-not-allowed\"");
+
+            // Pages of an allowed origin may read why a token was refused; others may not.
+            assertThat(validate(node, "https://app.example.org").headers().firstValue("Access-Control-Allow-Origin"))
+                    .contains("https://app.example.org");
+            assertThat(validate(node, "https://evil.example.com").headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
         }
+        try (TestNode open = TestNode.start()) {
+            assertThat(validate(open, "http://localhost:5173").headers().firstValue("Access-Control-Allow-Origin"))
+                    .as("no allow-list: every origin").contains("http://localhost:5173");
+        }
+    }
+
+    private static HttpResponse<String> validate(TestNode node, String origin) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + node.port() + "/rtc/validate?access_token=expired.or.forged"))
+                .header("Origin", origin).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

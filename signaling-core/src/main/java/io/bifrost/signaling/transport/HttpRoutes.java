@@ -41,11 +41,13 @@ final class HttpRoutes extends Handler.Wrapper {
     private final Sessions sessions;
     private final TokenIssuer devIssuer; // null unless the node runs with its development key
     private final RestApi api;
+    private final ClientLimits clientLimits;
 
-    HttpRoutes(Admission admission, RestApi api, BifrostMetrics metrics, Sessions sessions, TokenIssuer devIssuer,
-               boolean demoPage) {
+    HttpRoutes(Admission admission, RestApi api, ClientLimits clientLimits, BifrostMetrics metrics, Sessions sessions,
+               TokenIssuer devIssuer, boolean demoPage) {
         this.admission = admission;
         this.api = api;
+        this.clientLimits = clientLimits;
         this.metrics = metrics;
         this.sessions = sessions;
         this.devIssuer = devIssuer;
@@ -95,6 +97,12 @@ final class HttpRoutes extends Handler.Wrapper {
     }
 
     private void validate(Request request, Response response, Callback callback) {
+        // SDKs on a page of another origin ask here why an upgrade failed: let them read the answer.
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin != null && clientLimits.originAllowed(origin)) {
+            response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            response.getHeaders().put(HttpHeader.VARY, "Origin");
+        }
         Admission.Decision decision = admission.decide(token(request), roomParameter(request));
         if (!decision.admitted()) {
             writeRefusal(response, callback, decision);

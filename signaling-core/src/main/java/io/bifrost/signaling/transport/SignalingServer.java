@@ -88,7 +88,7 @@ public final class SignalingServer {
             });
         });
         RestApi api = new RestApi(verifier, rooms, RoomMode.fromWire(config.rooms().defaultMode()));
-        websocket.setHandler(new HttpRoutes(admission, api, metrics, sessions, devIssuer, config.server().demoPage()));
+        websocket.setHandler(new HttpRoutes(admission, api, clientLimits, metrics, sessions, devIssuer, config.server().demoPage()));
         context.setHandler(websocket);
     }
 
