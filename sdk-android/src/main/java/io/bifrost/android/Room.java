@@ -1,0 +1,428 @@
+package io.bifrost.android;
+
+import io.bifrost.android.protocol.Frames;
+import io.bifrost.android.protocol.ProtocolException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
+import org.json.JSONArray;
+import org.json.JSONException;
+import org.json.JSONObject;
+
+/**
+ * A joined room: its participants, chat and hand, and how it ends. Made by
+ * {@link BifrostClient#connect}. Thread-safe; the state it reports is the state after the last
+ * event delivered to the listener.
+ */
+public final class Room {
+    private static final int NORMAL_CLOSURE = 1000;
+
+    private final OkHttpClient http;
+    private final ScheduledExecutorService timers;
+    private final String url;
+    private final String token;
+    private final RoomListener listener;
+    private final Executor events;
+    private final CompletableFuture<Room> joined = new CompletableFuture<>();
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private final Map<String, CompletableFuture<JSONObject>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong nextId = new AtomicLong();
+    private final AtomicBoolean over = new AtomicBoolean();
+
+    // Written on OkHttp's reader thread, read anywhere.
+    private volatile WebSocket socket;
+    private volatile String name;
+    private volatile String mode;
+    private volatile String sessionId;
+    private volatile Participant local;
+    private volatile Map<String, Participant> remotes = Collections.emptyMap();
+    private volatile long lastSeq;
+    private volatile String serverReason; // from a `disconnect` frame, for the close that follows
+    private volatile ScheduledFuture<?> keepalive;
+
+    Room(OkHttpClient http, Executor callbacks, ScheduledExecutorService timers, String url, String token,
+         RoomListener listener) {
+        this.http = http;
+        this.timers = timers;
+        this.url = url;
+        this.token = token;
+        this.listener = listener;
+        this.events = new SerialExecutor(callbacks);
+    }
+
+    CompletableFuture<Room> open() {
+        HttpUrl base = HttpUrl.parse(url.replaceFirst("^ws", "http"));
+        if (base == null) {
+            joined.completeExceptionally(new BifrostException("bad-request", "", "not an http(s) or ws(s) URL: " + url));
+            return joined;
+        }
+        HttpUrl rtc = base.newBuilder().addPathSegment("rtc").addQueryParameter("access_token", token).build();
+        socket = http.newWebSocket(new Request.Builder().url(rtc).build(), new Wire());
+        return joined;
+    }
+
+    /** The room's name, from the token. */
+    public String name() {
+        return name;
+    }
+
+    /** {@code mesh} or {@code broadcast}. */
+    public String mode() {
+        return mode;
+    }
+
+    /** The server's id of this session ({@code s_…}). */
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /** You, as the room last described you. */
+    public Participant localParticipant() {
+        return local;
+    }
+
+    /** The others, in join order. */
+    public List<Participant> participants() {
+        return new ArrayList<>(remotes.values());
+    }
+
+    /** The room's sequence number of the last event applied. */
+    public long lastSeq() {
+        return lastSeq;
+    }
+
+    /** Posts a chat line to everyone; completes with its {@code seq}, or fails with the refusal ({@code forbidden}…). */
+    public CompletableFuture<Long> sendChat(String text) {
+        return request(Frames.chat(nextId(), text)).thenApply(ack -> ack.getLong("seq"));
+    }
+
+    /** Asks to speak; completes once the room applied it. */
+    public CompletableFuture<Void> raiseHand() {
+        return request(Frames.request("raise-hand", nextId())).thenApply(ack -> null);
+    }
+
+    public CompletableFuture<Void> lowerHand() {
+        return request(Frames.request("lower-hand", nextId())).thenApply(ack -> null);
+    }
+
+    /** Room admins (hosts): a listener becomes a speaker. */
+    public CompletableFuture<Void> promote(String participantId) {
+        return request(Frames.aboutParticipant("promote", nextId(), participantId)).thenApply(ack -> null);
+    }
+
+    /** Room admins (hosts): a speaker becomes a listener. */
+    public CompletableFuture<Void> demote(String participantId) {
+        return request(Frames.aboutParticipant("demote", nextId(), participantId)).thenApply(ack -> null);
+    }
+
+    /** Room admins (hosts): stops (or lets again) a participant's audio reach the others. */
+    public CompletableFuture<Void> mute(String participantId, boolean muted) {
+        return request(Frames.mute(nextId(), participantId, muted)).thenApply(ack -> null);
+    }
+
+    /**
+     * Leaves the room: the others see {@code left}, and {@link RoomListener#onDisconnected} comes
+     * with {@code left}. Completes once the connection is closed; leaving twice is harmless.
+     */
+    public CompletableFuture<Void> leave() {
+        WebSocket current = socket;
+        if (current != null && !over.get()) {
+            current.send(Frames.request("leave", null).toString());
+            current.close(NORMAL_CLOSURE, "left");
+            timers.schedule(() -> end("left", null), 5, TimeUnit.SECONDS); // a server that never closes back
+        }
+        return ended;
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    private String nextId() {
+        return "a" + nextId.incrementAndGet();
+    }
+
+    /** Sends a request and completes with its {@code ack}, on the callback executor. */
+    private CompletableFuture<JSONObject> request(JSONObject frame) {
+        CompletableFuture<JSONObject> answer = new CompletableFuture<>();
+        if (over.get()) {
+            answer.completeExceptionally(new BifrostException("disconnected", "", "the room is over"));
+            return answer;
+        }
+        String id = frame.getString("id");
+        pending.put(id, answer);
+        if (!socket.send(frame.toString())) {
+            pending.remove(id);
+            answer.completeExceptionally(new BifrostException("disconnected", "", "the connection is closed"));
+        }
+        CompletableFuture<JSONObject> delivered = new CompletableFuture<>();
+        answer.whenComplete((ack, failure) -> events.execute(() -> {
+            if (failure != null) {
+                delivered.completeExceptionally(failure);
+            } else {
+                delivered.complete(ack);
+            }
+        }));
+        return delivered;
+    }
+
+    // ------------------------------------------------------------------ frames in (OkHttp's reader thread)
+
+    private void onFrame(JSONObject frame) {
+        String type = frame.getString("type");
+        switch (type) {
+            case "joined":
+                onJoined(frame);
+                return;
+            case "ack":
+                answer(frame.optString("id", null), frame, null);
+                return;
+            case "error":
+                onError(frame);
+                return;
+            case "disconnect":
+                serverReason = frame.getString("reason");
+                return;
+            case "participant-joined":
+                if (accept(frame)) {
+                    Participant joinedOne = Participant.of(frame.getJSONObject("participant"));
+                    if (!joinedOne.id().equals(local.id())) {
+                        put(joinedOne);
+                        events.execute(() -> listener.onParticipantJoined(this, joinedOne));
+                    }
+                }
+                return;
+            case "participant-left":
+                if (accept(frame)) {
+                    Participant gone = remove(frame.getString("participantId"));
+                    String reason = frame.getString("reason");
+                    if (gone != null) {
+                        events.execute(() -> listener.onParticipantLeft(this, gone, reason));
+                    }
+                }
+                return;
+            case "participant-updated":
+                if (accept(frame)) {
+                    Participant updated = Participant.of(frame.getJSONObject("participant"));
+                    if (updated.id().equals(local.id())) {
+                        local = updated;
+                    } else {
+                        put(updated);
+                    }
+                    String change = frame.getString("change");
+                    events.execute(() -> listener.onParticipantUpdated(this, updated, change));
+                }
+                return;
+            case "chat":
+                if (accept(frame)) {
+                    ChatMessage chat = new ChatMessage(frame.getString("from"), frame.getString("text"), frame.getLong("seq"),
+                            frame.getLong("ts"));
+                    events.execute(() -> listener.onChat(this, chat));
+                }
+                return;
+            case "message":
+                String from = frame.getString("from");
+                String text = frame.getString("text");
+                long ts = frame.getLong("ts");
+                events.execute(() -> listener.onMessage(this, from, text, ts));
+                return;
+            default:
+                // pong, listeners and media signals: not used by this version of the SDK
+        }
+    }
+
+    private void onJoined(JSONObject frame) {
+        name = frame.getString("room");
+        mode = frame.getString("mode");
+        sessionId = frame.getString("sessionId");
+        local = Participant.of(frame.getJSONObject("participant"));
+        Map<String, Participant> others = new LinkedHashMap<>();
+        JSONArray list = frame.getJSONArray("participants");
+        for (int i = 0; i < list.length(); i++) {
+            Participant p = Participant.of(list.getJSONObject(i));
+            others.put(p.id(), p);
+        }
+        remotes = Collections.unmodifiableMap(others);
+        lastSeq = frame.getLong("seq");
+        long pingMillis = frame.optLong("pingInterval", 10_000);
+        keepalive = timers.scheduleAtFixedRate(this::ping, pingMillis, pingMillis, TimeUnit.MILLISECONDS);
+        events.execute(() -> joined.complete(this));
+    }
+
+    private void onError(JSONObject frame) {
+        BifrostException error = new BifrostException(frame.getString("code"), "", frame.getString("message"));
+        String id = frame.optString("id", null);
+        if (id != null && pending.containsKey(id)) {
+            answer(id, null, error);
+        } else if (!joined.isDone()) {
+            serverReason = error.code(); // refused after the upgrade (a full room): the close follows
+            events.execute(() -> joined.completeExceptionally(error));
+        } else {
+            events.execute(() -> listener.onError(this, error));
+        }
+    }
+
+    private void answer(String id, JSONObject ack, BifrostException error) {
+        CompletableFuture<JSONObject> waiting = id == null ? null : pending.remove(id);
+        if (waiting == null) {
+            return;
+        }
+        if (error != null) {
+            waiting.completeExceptionally(error);
+        } else {
+            waiting.complete(ack);
+        }
+    }
+
+    /** Whether the event is new: room events come once each, in seq order. */
+    private boolean accept(JSONObject frame) {
+        long seq = frame.getLong("seq");
+        if (seq <= lastSeq) {
+            return false;
+        }
+        lastSeq = seq;
+        return true;
+    }
+
+    private void put(Participant p) {
+        Map<String, Participant> next = new LinkedHashMap<>(remotes);
+        next.put(p.id(), p);
+        remotes = Collections.unmodifiableMap(next);
+    }
+
+    private Participant remove(String id) {
+        Map<String, Participant> next = new LinkedHashMap<>(remotes);
+        Participant gone = next.remove(id);
+        remotes = Collections.unmodifiableMap(next);
+        return gone;
+    }
+
+    private void ping() {
+        WebSocket current = socket;
+        if (current != null) {
+            current.send(Frames.request("ping", null).toString());
+        }
+    }
+
+    /** The room is over, once: pending requests fail, the listener hears why. */
+    private void end(String reason, BifrostException error) {
+        if (!over.compareAndSet(false, true)) {
+            return;
+        }
+        ScheduledFuture<?> ping = keepalive;
+        if (ping != null) {
+            ping.cancel(false);
+        }
+        BifrostException gone = error != null ? error : new BifrostException("disconnected", reason, "the room is over (" + reason + ")");
+        pending.values().forEach(waiting -> waiting.completeExceptionally(gone));
+        pending.clear();
+        events.execute(() -> {
+            if (!joined.isDone()) {
+                joined.completeExceptionally(gone);
+                ended.complete(null);
+                return;
+            }
+            listener.onDisconnected(this, reason, error);
+            ended.complete(null);
+        });
+    }
+
+    /** OkHttp's side: one reader thread per websocket. */
+    private final class Wire extends WebSocketListener {
+        @Override
+        public void onMessage(WebSocket webSocket, String text) {
+            try {
+                onFrame(Frames.decodeServer(text));
+            } catch (ProtocolException | JSONException e) {
+                BifrostException error = new BifrostException("bad-request", "", "the server sent a frame this SDK cannot read: "
+                        + e.getMessage(), e);
+                events.execute(() -> listener.onError(Room.this, error));
+            }
+        }
+
+        @Override
+        public void onClosing(WebSocket webSocket, int code, String reason) {
+            webSocket.close(NORMAL_CLOSURE, null);
+        }
+
+        @Override
+        public void onClosed(WebSocket webSocket, int code, String reason) {
+            String why = serverReason != null ? serverReason : reason.isEmpty() ? "connection-lost" : reason;
+            end(why, why.equals("left") ? null : new BifrostException("disconnected", why, "the server closed the connection ("
+                    + code + (reason.isEmpty() ? "" : " " + reason) + ")"));
+        }
+
+        @Override
+        public void onFailure(WebSocket webSocket, Throwable failure, Response response) {
+            if (response != null && !joined.isDone()) {
+                end("refused", refusal(response));
+                return;
+            }
+            end("connection-lost", new BifrostException("connection-failed", "", "the connection failed: " + failure, failure));
+        }
+    }
+
+    /** The server's answer to a refused upgrade: its JSON body names the code and reason. */
+    private static BifrostException refusal(Response response) {
+        try {
+            String body = response.body() == null ? "" : response.body().string();
+            JSONObject json = new JSONObject(body);
+            return new BifrostException(json.getString("code"), json.optString("reason", ""), json.optString("message", ""));
+        } catch (Exception e) {
+            return new BifrostException("connection-failed", "", "the server refused the connection with HTTP " + response.code());
+        } finally {
+            response.close();
+        }
+    }
+
+    /** Runs tasks one at a time, in order, on any executor: the app's may have many threads. */
+    private static final class SerialExecutor implements Executor {
+        private final Executor executor;
+        private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean running = new AtomicBoolean();
+
+        SerialExecutor(Executor executor) {
+            this.executor = executor;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+            schedule();
+        }
+
+        private void schedule() {
+            if (!tasks.isEmpty() && running.compareAndSet(false, true)) {
+                executor.execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            try {
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                }
+            } finally {
+                running.set(false);
+                schedule();
+            }
+        }
+    }
+}

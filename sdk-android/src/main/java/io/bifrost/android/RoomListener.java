@@ -1,0 +1,39 @@
+package io.bifrost.android;
+
+/**
+ * What happens in a room, delivered on the client's callback executor (the main thread, for
+ * an Android app that asks for it), one event at a time and in order. Every method does nothing
+ * unless overridden.
+ */
+public interface RoomListener {
+
+    default void onParticipantJoined(Room room, Participant participant) {}
+
+    /** @param reason {@code left}, {@code disconnected}, {@code timeout}, {@code removed}… (see docs/protocol.md) */
+    default void onParticipantLeft(Room room, Participant participant, String reason) {}
+
+    /**
+     * Someone's state changed, yours included ({@link Room#localParticipant()} is then the new state).
+     *
+     * @param change {@code hand}, {@code role}, {@code mute}, {@code publishing}, {@code permissions} or {@code metadata}
+     */
+    default void onParticipantUpdated(Room room, Participant participant, String change) {}
+
+    default void onChat(Room room, ChatMessage message) {}
+
+    /** The app's backend sent this participant a message ({@code from} is {@code server}). */
+    default void onMessage(Room room, String from, String text, long timestamp) {}
+
+    /** Something failed without ending the room, such as an error answer nobody awaited. */
+    default void onError(Room room, BifrostException error) {}
+
+    /**
+     * The room is over; the last event.
+     *
+     * @param reason {@code left} after {@link Room#leave()}, the server's reason when it ended the
+     *     session ({@code removed}, {@code room-deleted}, {@code duplicate-identity},
+     *     {@code server-shutdown}), or {@code connection-lost}
+     * @param error what went wrong, or null after a leave
+     */
+    default void onDisconnected(Room room, String reason, BifrostException error) {}
+}

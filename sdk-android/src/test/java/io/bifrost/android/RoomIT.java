@@ -1,0 +1,157 @@
+package io.bifrost.android;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.bifrost.auth.Role;
+import io.bifrost.auth.TokenIssuer;
+import io.bifrost.auth.TokenRequest;
+import io.bifrost.signaling.Bifrost;
+import io.bifrost.signaling.config.ConfigLoader;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The SDK against a real Bifrost node over real websockets on loopback. */
+class RoomIT {
+    private static final String KEY_ID = "android-test";
+    private static final String SECRET = "a-secret-for-the-android-sdk-tests-32b";
+    private static final TokenIssuer ISSUER = TokenIssuer.hmac(KEY_ID, SECRET.getBytes(StandardCharsets.UTF_8));
+    private static Bifrost node;
+    private static BifrostClient client;
+    private static String url;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = Bifrost.create(ConfigLoader.load(null, Map.of(), Map.of(
+                "server.host", "127.0.0.1", "server.port", "0", "server.shutdownGrace", "1s",
+                "rooms.maxParticipants", "3", "rooms.resumeWindow", "0s",
+                "auth.hmacKeys", KEY_ID + "=" + SECRET))).start();
+        url = "http://127.0.0.1:" + node.port();
+        client = new BifrostClient.Builder().build();
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        node.stop();
+    }
+
+    private static String token(String room, String identity, Role role) {
+        return ISSUER.issue(TokenRequest.builder(room, identity).role(role).build());
+    }
+
+    /** Every event a listener hears, as a short line. */
+    private static final class Events implements RoomListener {
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+        @Override public void onParticipantJoined(Room room, Participant p) { lines.add("joined " + p.identity()); }
+        @Override public void onParticipantLeft(Room room, Participant p, String reason) { lines.add("left " + p.identity() + " " + reason); }
+        @Override public void onParticipantUpdated(Room room, Participant p, String change) {
+            lines.add("updated " + p.identity() + " " + change + " " + p.role() + (p.handRaised() ? " hand" : ""));
+        }
+        @Override public void onChat(Room room, ChatMessage m) { lines.add("chat " + m.seq() + " " + m.text()); }
+        @Override public void onDisconnected(Room room, String reason, BifrostException error) {
+            lines.add("disconnected " + reason + (error == null ? "" : " " + error.code()));
+        }
+
+        String next() throws InterruptedException {
+            String line = lines.poll(10, TimeUnit.SECONDS);
+            assertThat(line).as("an event within 10 s").isNotNull();
+            return line;
+        }
+    }
+
+    private static Room connect(String room, String identity, Role role, Events events) throws Exception {
+        return client.connect(url, token(room, identity, role), events).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void twoClientsSeeEachOtherChatRaiseAHandGetPromotedAndLeave() throws Exception {
+        Events hostEvents = new Events();
+        Events annEvents = new Events();
+        Room host = connect("sdk-room", "host", Role.HOST, hostEvents);
+        Room ann = connect("sdk-room", "ann", Role.LISTENER, annEvents);
+        assertThat(host.name()).isEqualTo("sdk-room");
+        assertThat(host.localParticipant().role()).isEqualTo("host");
+        assertThat(ann.participants()).extracting(Participant::identity).containsExactly("host");
+        assertThat(hostEvents.next()).isEqualTo("joined ann");
+
+        long seq = ann.sendChat("hello from android").get(10, TimeUnit.SECONDS);
+        assertThat(hostEvents.next()).isEqualTo("chat " + seq + " hello from android");
+        assertThat(annEvents.next()).isEqualTo("chat " + seq + " hello from android");
+
+        ann.raiseHand().get(10, TimeUnit.SECONDS);
+        assertThat(hostEvents.next()).isEqualTo("updated ann hand listener hand");
+        host.promote(ann.localParticipant().id()).get(10, TimeUnit.SECONDS);
+        assertThat(annEvents.next()).isEqualTo("updated ann hand listener hand");
+        assertThat(annEvents.next()).isEqualTo("updated ann role speaker");
+        assertThat(ann.localParticipant().role()).isEqualTo("speaker");
+
+        ann.leave().get(10, TimeUnit.SECONDS);
+        assertThat(annEvents.next()).isEqualTo("disconnected left");
+        assertThat(hostEvents.next()).isEqualTo("updated ann role speaker");
+        assertThat(hostEvents.next()).isEqualTo("left ann left");
+        host.leave().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aRefusedRequestFailsItsFutureWithTheServersCode() throws Exception {
+        Room bob = connect("sdk-refusals", "bob", Role.LISTENER, new Events());
+        Throwable refused = catchThrowable(() -> bob.promote(bob.localParticipant().id()).get(10, TimeUnit.SECONDS));
+        assertThat(refused).isInstanceOf(ExecutionException.class);
+        assertThat(((BifrostException) refused.getCause()).code()).isEqualTo("forbidden");
+        bob.leave().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void refusedTokensAndAFullRoomFailTheConnectionWithTypedErrors() throws Exception {
+        String expired = ISSUER.withClock(Clock.fixed(Instant.now().minus(Duration.ofHours(2)), ZoneOffset.UTC))
+                .issue(TokenRequest.builder("sdk-full", "late").build());
+        String forged = TokenIssuer.hmac(KEY_ID, "another-secret-that-is-32-bytes-long".getBytes(StandardCharsets.UTF_8))
+                .issue(TokenRequest.builder("sdk-full", "mallory").build());
+        assertThat(refusal(expired)).isEqualTo("unauthorized/expired");
+        assertThat(refusal(forged)).isEqualTo("unauthorized/bad-signature");
+
+        Room a = connect("sdk-full", "a", Role.LISTENER, new Events());
+        Room b = connect("sdk-full", "b", Role.LISTENER, new Events());
+        Room c = connect("sdk-full", "c", Role.LISTENER, new Events());
+        assertThat(refusal(token("sdk-full", "d", Role.LISTENER))).startsWith("room-full");
+        for (Room room : new Room[] {a, b, c}) {
+            room.leave().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aDroppedConnectionEndsTheRoomAsLost() throws Exception {
+        Events events = new Events();
+        Room carl = connect("sdk-drop", "carl", Role.LISTENER, events);
+        assertThat(node.dropConnection(carl.localParticipant().id())).isTrue();
+        assertThat(events.next()).startsWith("disconnected connection-lost");
+        Throwable late = catchThrowable(() -> carl.sendChat("anyone?").get(10, TimeUnit.SECONDS));
+        assertThat(((BifrostException) late.getCause()).code()).isEqualTo("disconnected");
+    }
+
+    private static String refusal(String token) throws InterruptedException {
+        try {
+            Room room = client.connect(url, token, new Events()).get(10, TimeUnit.SECONDS);
+            room.leave();
+            return "joined";
+        } catch (ExecutionException e) {
+            BifrostException error = (BifrostException) e.getCause();
+            return error.code() + "/" + error.reason();
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "no answer";
+        }
+    }
+}
