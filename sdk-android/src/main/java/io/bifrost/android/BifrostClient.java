@@ -27,8 +27,10 @@ public final class BifrostClient implements AutoCloseable {
     private final Executor callbacks;
     private final ExecutorService ownCallbacks; // null when the app gave its executor
     private final ScheduledExecutorService timers;
+    private final ReconnectPolicy reconnect;
 
     private BifrostClient(Builder builder) {
+        this.reconnect = builder.reconnect;
         this.http = builder.http != null ? builder.http : new OkHttpClient();
         this.ownCallbacks = builder.callbacks == null ? Executors.newSingleThreadExecutor(daemon("bifrost-callbacks")) : null;
         this.callbacks = builder.callbacks != null ? builder.callbacks : ownCallbacks;
@@ -49,7 +51,7 @@ public final class BifrostClient implements AutoCloseable {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(listener, "listener");
-        return new Room(http, callbacks, timers, url, token, listener).open();
+        return new Room(http, callbacks, timers, reconnect, url, token, listener).open();
     }
 
     /** Stops the client's own threads; rooms still open are not left (leave them first). */
@@ -73,6 +75,16 @@ public final class BifrostClient implements AutoCloseable {
     public static final class Builder {
         private OkHttpClient http;
         private Executor callbacks;
+        private ReconnectPolicy reconnect = ReconnectPolicy.DEFAULT;
+
+        /**
+         * How rooms reconnect when their connection drops, resuming their session when the
+         * server still holds it; default {@link ReconnectPolicy#DEFAULT}.
+         */
+        public Builder reconnect(ReconnectPolicy policy) {
+            this.reconnect = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
 
         /** The OkHttp client to connect with, sharing its connection pool and settings; default a new one. */
         public Builder okHttpClient(OkHttpClient http) {

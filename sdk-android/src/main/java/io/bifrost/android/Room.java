@@ -34,9 +34,14 @@ import org.json.JSONObject;
  */
 public final class Room {
     private static final int NORMAL_CLOSURE = 1000;
+    /** Refusals that trying again with the same token cannot overcome. */
+    private static final List<String> FINAL_REFUSALS = List.of("unauthorized", "forbidden", "room-full");
+    /** The server closes a connection whose session was resumed on another one: this one is stale. */
+    private static final String RESUMED_ELSEWHERE = "resumed-elsewhere";
 
     private final OkHttpClient http;
     private final ScheduledExecutorService timers;
+    private final ReconnectPolicy reconnect;
     private final String url;
     private final String token;
     private final RoomListener listener;
@@ -47,8 +52,10 @@ public final class Room {
     private final AtomicLong nextId = new AtomicLong();
     private final AtomicBoolean over = new AtomicBoolean();
 
-    // Written on OkHttp's reader thread, read anywhere.
-    private volatile WebSocket socket;
+    // Written on OkHttp's reader thread of the current connection, read anywhere.
+    private volatile Wire wire;          // the current connection, or the attempt in progress
+    private volatile WebSocket socket;   // the current connection's socket, null while reconnecting
+    private volatile int attempt;        // reconnect attempts since the last success
     private volatile String name;
     private volatile String mode;
     private volatile String sessionId;
@@ -56,12 +63,15 @@ public final class Room {
     private volatile Map<String, Participant> remotes = Collections.emptyMap();
     private volatile long lastSeq;
     private volatile String serverReason; // from a `disconnect` frame, for the close that follows
+    private volatile boolean serverSaysReconnect;
     private volatile ScheduledFuture<?> keepalive;
+    private volatile boolean leaving;
 
-    Room(OkHttpClient http, Executor callbacks, ScheduledExecutorService timers, String url, String token,
-         RoomListener listener) {
+    Room(OkHttpClient http, Executor callbacks, ScheduledExecutorService timers, ReconnectPolicy reconnect, String url,
+         String token, RoomListener listener) {
         this.http = http;
         this.timers = timers;
+        this.reconnect = reconnect;
         this.url = url;
         this.token = token;
         this.listener = listener;
@@ -69,14 +79,24 @@ public final class Room {
     }
 
     CompletableFuture<Room> open() {
-        HttpUrl base = HttpUrl.parse(url.replaceFirst("^ws", "http"));
-        if (base == null) {
+        if (HttpUrl.parse(url.replaceFirst("^ws", "http")) == null) {
             joined.completeExceptionally(new BifrostException("bad-request", "", "not an http(s) or ws(s) URL: " + url));
             return joined;
         }
-        HttpUrl rtc = base.newBuilder().addPathSegment("rtc").addQueryParameter("access_token", token).build();
-        socket = http.newWebSocket(new Request.Builder().url(rtc).build(), new Wire());
+        dial(false);
         return joined;
+    }
+
+    /** Opens a connection: a first join, or a reconnect that asks to resume the session. */
+    private void dial(boolean resume) {
+        HttpUrl.Builder rtc = HttpUrl.parse(url.replaceFirst("^ws", "http")).newBuilder()
+                .addPathSegment("rtc").addQueryParameter("access_token", token);
+        if (resume && sessionId != null) {
+            rtc.addQueryParameter("session", sessionId).addQueryParameter("lastSeq", Long.toString(lastSeq));
+        }
+        Wire next = new Wire();
+        wire = next;
+        http.newWebSocket(new Request.Builder().url(rtc.build()).build(), next);
     }
 
     /** The room's name, from the token. */
@@ -143,12 +163,18 @@ public final class Room {
      * with {@code left}. Completes once the connection is closed; leaving twice is harmless.
      */
     public CompletableFuture<Void> leave() {
-        WebSocket current = socket;
-        if (current != null && !over.get()) {
-            current.send(Frames.request("leave", null).toString());
-            current.close(NORMAL_CLOSURE, "left");
-            timers.schedule(() -> end("left", null), 5, TimeUnit.SECONDS); // a server that never closes back
+        if (over.get()) {
+            return ended;
         }
+        WebSocket current = socket;
+        if (current == null) {
+            end("left", null); // reconnecting: nothing to say goodbye on
+            return ended;
+        }
+        leaving = true;
+        current.send(Frames.request("leave", null).toString());
+        current.close(NORMAL_CLOSURE, "left");
+        timers.schedule(() -> end("left", null), 5, TimeUnit.SECONDS); // a server that never closes back
         return ended;
     }
 
@@ -167,9 +193,11 @@ public final class Room {
         }
         String id = frame.getString("id");
         pending.put(id, answer);
-        if (!socket.send(frame.toString())) {
+        WebSocket current = socket;
+        if (current == null || !current.send(frame.toString())) {
             pending.remove(id);
-            answer.completeExceptionally(new BifrostException("disconnected", "", "the connection is closed"));
+            answer.completeExceptionally(new BifrostException("disconnected", "reconnecting",
+                    "the connection is down; the room is reconnecting"));
         }
         CompletableFuture<JSONObject> delivered = new CompletableFuture<>();
         answer.whenComplete((ack, failure) -> events.execute(() -> {
@@ -190,6 +218,9 @@ public final class Room {
             case "joined":
                 onJoined(frame);
                 return;
+            case "resumed":
+                onResumed(frame);
+                return;
             case "ack":
                 answer(frame.optString("id", null), frame, null);
                 return;
@@ -198,6 +229,7 @@ public final class Room {
                 return;
             case "disconnect":
                 serverReason = frame.getString("reason");
+                serverSaysReconnect = frame.getBoolean("reconnect");
                 return;
             case "participant-joined":
                 if (accept(frame)) {
@@ -247,11 +279,14 @@ public final class Room {
         }
     }
 
+    /** Joined as a new participant: first, or after a reconnect whose session was gone (a rejoin). */
     private void onJoined(JSONObject frame) {
+        boolean rejoin = joined.isDone();
         name = frame.getString("room");
         mode = frame.getString("mode");
         sessionId = frame.getString("sessionId");
         local = Participant.of(frame.getJSONObject("participant"));
+        Map<String, Participant> before = remotes;
         Map<String, Participant> others = new LinkedHashMap<>();
         JSONArray list = frame.getJSONArray("participants");
         for (int i = 0; i < list.length(); i++) {
@@ -260,9 +295,40 @@ public final class Room {
         }
         remotes = Collections.unmodifiableMap(others);
         lastSeq = frame.getLong("seq");
+        connected(frame);
+        if (!rejoin) {
+            events.execute(() -> joined.complete(this));
+            return;
+        }
+        for (Participant gone : before.values()) {
+            if (!others.containsKey(gone.id())) {
+                events.execute(() -> listener.onParticipantLeft(this, gone, "unknown"));
+            }
+        }
+        for (Participant now : others.values()) {
+            if (!before.containsKey(now.id())) {
+                events.execute(() -> listener.onParticipantJoined(this, now));
+            }
+        }
+        events.execute(() -> listener.onReconnected(this, "rejoined"));
+    }
+
+    /** The server still held the session: the same participant; the missed events follow, after lastSeq. */
+    private void onResumed(JSONObject frame) {
+        local = Participant.of(frame.getJSONObject("participant"));
+        connected(frame);
+        events.execute(() -> listener.onReconnected(this, "resumed"));
+    }
+
+    private void connected(JSONObject frame) {
+        socket = wire.socket;
+        attempt = 0;
         long pingMillis = frame.optLong("pingInterval", 10_000);
+        ScheduledFuture<?> previous = keepalive;
+        if (previous != null) {
+            previous.cancel(false);
+        }
         keepalive = timers.scheduleAtFixedRate(this::ping, pingMillis, pingMillis, TimeUnit.MILLISECONDS);
-        events.execute(() -> joined.complete(this));
     }
 
     private void onError(JSONObject frame) {
@@ -270,6 +336,8 @@ public final class Room {
         String id = frame.optString("id", null);
         if (id != null && pending.containsKey(id)) {
             answer(id, null, error);
+        } else if (error.code().equals("resume-failed")) {
+            return; // the server joins this connection as a new participant next: a rejoin
         } else if (!joined.isDone()) {
             serverReason = error.code(); // refused after the upgrade (a full room): the close follows
             events.execute(() -> joined.completeExceptionally(error));
@@ -343,10 +411,27 @@ public final class Room {
         });
     }
 
-    /** OkHttp's side: one reader thread per websocket. */
+    /**
+     * One connection attempt's side of OkHttp, on its reader thread. Only the current one
+     * speaks for the room: a connection that was replaced (a stale one closing late) is ignored.
+     */
     private final class Wire extends WebSocketListener {
+        volatile WebSocket socket;
+
+        private boolean current() {
+            return wire == this && !over.get();
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket, Response response) {
+            socket = webSocket;
+        }
+
         @Override
         public void onMessage(WebSocket webSocket, String text) {
+            if (!current()) {
+                return;
+            }
             try {
                 onFrame(Frames.decodeServer(text));
             } catch (ProtocolException | JSONException e) {
@@ -363,19 +448,77 @@ public final class Room {
 
         @Override
         public void onClosed(WebSocket webSocket, int code, String reason) {
-            String why = serverReason != null ? serverReason : reason.isEmpty() ? "connection-lost" : reason;
-            end(why, why.equals("left") ? null : new BifrostException("disconnected", why, "the server closed the connection ("
-                    + code + (reason.isEmpty() ? "" : " " + reason) + ")"));
+            if (current()) {
+                lost(reason.isEmpty() ? "closed " + code : reason, null);
+            }
         }
 
         @Override
         public void onFailure(WebSocket webSocket, Throwable failure, Response response) {
-            if (response != null && !joined.isDone()) {
-                end("refused", refusal(response));
+            if (!current()) {
                 return;
             }
-            end("connection-lost", new BifrostException("connection-failed", "", "the connection failed: " + failure, failure));
+            if (response != null) {
+                BifrostException refused = refusal(response);
+                if (!joined.isDone() || FINAL_REFUSALS.contains(refused.code())) {
+                    end("refused", refused);
+                    return;
+                }
+                lost("refused", refused); // unavailable (a draining node): try again
+                return;
+            }
+            lost("connection-lost", new BifrostException("connection-failed", "", "the connection failed: " + failure, failure));
         }
+    }
+
+    /**
+     * The current connection ended. A leave, a removal, a stale connection or a room never
+     * joined ends the room; anything else is a drop, and the room reconnects.
+     */
+    private void lost(String closeReason, BifrostException error) {
+        socket = null;
+        String reason = serverReason;
+        boolean mayReconnect = reason == null || serverSaysReconnect;
+        serverReason = null;
+        serverSaysReconnect = false;
+        if (leaving || "left".equals(closeReason)) {
+            end("left", null);
+        } else if (!joined.isDone()) {
+            end("refused", error != null ? error : new BifrostException(reason != null ? reason : "connection-failed", "",
+                    "the server closed the connection before joining (" + closeReason + ")"));
+        } else if (RESUMED_ELSEWHERE.equals(closeReason)) {
+            end(RESUMED_ELSEWHERE, new BifrostException("disconnected", RESUMED_ELSEWHERE,
+                    "the session was resumed on another connection"));
+        } else if (!mayReconnect) {
+            end(reason, new BifrostException("disconnected", reason, "the server ended the session (" + reason + ")"));
+        } else if (reconnect.maxAttempts() == 0) {
+            end("connection-lost", error != null ? error : new BifrostException("disconnected", "connection-lost",
+                    "the connection closed (" + closeReason + ")"));
+        } else {
+            retry(reason != null ? 0 : -1, error); // a draining node asked to come back: at once
+        }
+    }
+
+    /** Schedules the next reconnect attempt, or gives up. @param delayMillis -1 for the policy's */
+    private void retry(long delayMillis, BifrostException last) {
+        int next = ++attempt;
+        if (next > reconnect.maxAttempts()) {
+            end("reconnect-failed", new BifrostException("disconnected", "reconnect-failed", "gave up reconnecting after "
+                    + reconnect.maxAttempts() + " attempts" + (last == null ? "" : ": " + last.getMessage())));
+            return;
+        }
+        long delay = delayMillis >= 0 ? delayMillis : reconnect.delayMillis(next);
+        wire = null; // until the attempt dials, no connection speaks for the room
+        ScheduledFuture<?> ping = keepalive;
+        if (ping != null) {
+            ping.cancel(false);
+        }
+        events.execute(() -> listener.onReconnecting(this, next, delay));
+        timers.schedule(() -> {
+            if (!over.get()) {
+                dial(true);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     /** The server's answer to a refused upgrade: its JSON body names the code and reason. */

@@ -24,6 +24,16 @@ public interface RoomListener {
     /** The app's backend sent this participant a message ({@code from} is {@code server}). */
     default void onMessage(Room room, String from, String text, long timestamp) {}
 
+    /** The connection dropped; attempt {@code attempt} (1-based) follows after {@code delayMillis}. */
+    default void onReconnecting(Room room, int attempt, long delayMillis) {}
+
+    /**
+     * A reconnect succeeded. {@code resumed}: the server still held the session, so the same
+     * participant goes on and the events missed meanwhile came, each once. {@code rejoined}: it
+     * did not, so you are a new participant; who left meanwhile was reported with {@code unknown}.
+     */
+    default void onReconnected(Room room, String how) {}
+
     /** Something failed without ending the room, such as an error answer nobody awaited. */
     default void onError(Room room, BifrostException error) {}
 
@@ -32,7 +42,8 @@ public interface RoomListener {
      *
      * @param reason {@code left} after {@link Room#leave()}, the server's reason when it ended the
      *     session ({@code removed}, {@code room-deleted}, {@code duplicate-identity},
-     *     {@code server-shutdown}), or {@code connection-lost}
+     *     {@code server-shutdown}), {@code refused} (a reconnect's token was refused: fetch a new
+     *     one), {@code reconnect-failed}, or {@code connection-lost} when reconnecting is off
      * @param error what went wrong, or null after a leave
      */
     default void onDisconnected(Room room, String reason, BifrostException error) {}

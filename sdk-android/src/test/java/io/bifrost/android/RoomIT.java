@@ -3,11 +3,16 @@ package io.bifrost.android;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.bifrost.auth.AdminGrants;
 import io.bifrost.auth.Role;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
 import io.bifrost.signaling.Bifrost;
 import io.bifrost.signaling.config.ConfigLoader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +32,7 @@ class RoomIT {
     private static final String KEY_ID = "android-test";
     private static final String SECRET = "a-secret-for-the-android-sdk-tests-32b";
     private static final TokenIssuer ISSUER = TokenIssuer.hmac(KEY_ID, SECRET.getBytes(StandardCharsets.UTF_8));
+    private static final ReconnectPolicy FAST = new ReconnectPolicy(5, Duration.ofMillis(50), Duration.ofMillis(200));
     private static Bifrost node;
     private static BifrostClient client;
     private static String url;
@@ -35,10 +41,10 @@ class RoomIT {
     static void start() throws Exception {
         node = Bifrost.create(ConfigLoader.load(null, Map.of(), Map.of(
                 "server.host", "127.0.0.1", "server.port", "0", "server.shutdownGrace", "1s",
-                "rooms.maxParticipants", "3", "rooms.resumeWindow", "0s",
+                "rooms.maxParticipants", "3", "rooms.resumeWindow", "10s",
                 "auth.hmacKeys", KEY_ID + "=" + SECRET))).start();
         url = "http://127.0.0.1:" + node.port();
-        client = new BifrostClient.Builder().build();
+        client = new BifrostClient.Builder().reconnect(FAST).build();
     }
 
     @AfterAll
@@ -61,6 +67,8 @@ class RoomIT {
             lines.add("updated " + p.identity() + " " + change + " " + p.role() + (p.handRaised() ? " hand" : ""));
         }
         @Override public void onChat(Room room, ChatMessage m) { lines.add("chat " + m.seq() + " " + m.text()); }
+        @Override public void onReconnecting(Room room, int attempt, long delayMillis) { lines.add("reconnecting " + attempt); }
+        @Override public void onReconnected(Room room, String how) { lines.add("reconnected " + how); }
         @Override public void onDisconnected(Room room, String reason, BifrostException error) {
             lines.add("disconnected " + reason + (error == null ? "" : " " + error.code()));
         }
@@ -133,13 +141,74 @@ class RoomIT {
     }
 
     @Test
-    void aDroppedConnectionEndsTheRoomAsLost() throws Exception {
+    void aDroppedConnectionResumesTheSessionAndGetsWhatItMissedOnce() throws Exception {
+        Events carlEvents = new Events();
+        Room dana = connect("sdk-drop", "dana", Role.SPEAKER, new Events());
+        Room carl = connect("sdk-drop", "carl", Role.LISTENER, carlEvents);
+        String carlId = carl.localParticipant().id();
+        long before = dana.sendChat("before").get(10, TimeUnit.SECONDS);
+        assertThat(carlEvents.next()).isEqualTo("chat " + before + " before");
+
+        assertThat(node.dropConnection(carlId)).isTrue();
+        long during = dana.sendChat("while you were away").get(10, TimeUnit.SECONDS);
+        assertThat(carlEvents.next()).isEqualTo("reconnecting 1");
+        assertThat(carlEvents.next()).isEqualTo("reconnected resumed");
+        assertThat(carlEvents.next()).isEqualTo("chat " + during + " while you were away");
+        assertThat(carl.localParticipant().id()).as("the same participant").isEqualTo(carlId);
+        long after = carl.sendChat("back").get(10, TimeUnit.SECONDS);
+        assertThat(carlEvents.next()).isEqualTo("chat " + after + " back");
+        assertThat(carlEvents.lines).as("nothing twice").isEmpty();
+        carl.leave().get(10, TimeUnit.SECONDS);
+        dana.leave().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSessionTheServerNoLongerHoldsRejoinsAsANewParticipant() throws Exception {
+        try (BifrostClient impatient = new BifrostClient.Builder().reconnect(FAST).build()) {
+            Bifrost forgetful = Bifrost.create(ConfigLoader.load(null, Map.of(), Map.of(
+                    "server.host", "127.0.0.1", "server.port", "0", "server.shutdownGrace", "1s", "rooms.resumeWindow", "0s",
+                    "auth.hmacKeys", KEY_ID + "=" + SECRET))).start();
+            try {
+                Events events = new Events();
+                Room erin = impatient.connect("http://127.0.0.1:" + forgetful.port(), token("sdk-rejoin", "erin", Role.LISTENER),
+                        events).get(10, TimeUnit.SECONDS);
+                String first = erin.localParticipant().id();
+                assertThat(forgetful.dropConnection(first)).isTrue();
+                assertThat(events.next()).isEqualTo("reconnecting 1");
+                assertThat(events.next()).isEqualTo("reconnected rejoined");
+                assertThat(erin.localParticipant().id()).isNotEqualTo(first);
+                assertThat(erin.localParticipant().identity()).isEqualTo("erin");
+                erin.leave().get(10, TimeUnit.SECONDS);
+            } finally {
+                forgetful.stop();
+            }
+        }
+    }
+
+    @Test
+    void withReconnectingOffADroppedConnectionEndsTheRoom() throws Exception {
+        try (BifrostClient once = new BifrostClient.Builder().reconnect(ReconnectPolicy.NEVER).build()) {
+            Events events = new Events();
+            Room fay = once.connect(url, token("sdk-once", "fay", Role.LISTENER), events).get(10, TimeUnit.SECONDS);
+            assertThat(node.dropConnection(fay.localParticipant().id())).isTrue();
+            assertThat(events.next()).isEqualTo("disconnected connection-lost connection-failed");
+            Throwable late = catchThrowable(() -> fay.sendChat("anyone?").get(10, TimeUnit.SECONDS));
+            assertThat(((BifrostException) late.getCause()).code()).isEqualTo("disconnected");
+        }
+    }
+
+    @Test
+    void aParticipantTheBackendRemovesIsToldWhyAndDoesNotComeBack() throws Exception {
         Events events = new Events();
-        Room carl = connect("sdk-drop", "carl", Role.LISTENER, events);
-        assertThat(node.dropConnection(carl.localParticipant().id())).isTrue();
-        assertThat(events.next()).startsWith("disconnected connection-lost");
-        Throwable late = catchThrowable(() -> carl.sendChat("anyone?").get(10, TimeUnit.SECONDS));
-        assertThat(((BifrostException) late.getCause()).code()).isEqualTo("disconnected");
+        Room gus = connect("sdk-removed", "gus", Role.LISTENER, events);
+        String admin = ISSUER.issueAdmin(AdminGrants.of(false, false, true), Duration.ofMinutes(1));
+        HttpResponse<String> removed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                        url + "/api/v1/rooms/sdk-removed/participants/" + gus.localParticipant().id()))
+                .header("Authorization", "Bearer " + admin).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(removed.statusCode()).isEqualTo(204);
+        assertThat(events.next()).isEqualTo("disconnected removed disconnected");
+        Thread.sleep(300);
+        assertThat(events.lines).as("no reconnect").isEmpty();
     }
 
     private static String refusal(String token) throws InterruptedException {
