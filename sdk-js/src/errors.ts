@@ -13,6 +13,7 @@ export type ServerErrorCode =
   | 'bad-request'
   | 'not-found'
   | 'room-full'
+  | 'duplicate-identity'
   | 'rate-limited'
   | 'too-large'
   | 'unavailable'
@@ -33,6 +34,7 @@ export const SERVER_ERROR_CODES: readonly ServerErrorCode[] = [
   'bad-request',
   'not-found',
   'room-full',
+  'duplicate-identity',
   'rate-limited',
   'too-large',
   'unavailable',

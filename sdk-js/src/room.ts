@@ -141,7 +141,7 @@ export interface RoomEvents {
 export type DisconnectReason = 'left' | 'refused' | 'reconnect-failed' | 'connection-lost' | (string & {});
 
 /** Refusals that retrying with the same token cannot overcome. */
-const FINAL_REFUSALS = new Set(['unauthorized', 'forbidden', 'room-full']);
+const FINAL_REFUSALS = new Set(['unauthorized', 'forbidden', 'room-full', 'duplicate-identity']);
 /** The default of `requestTimeoutMs`: a relayed signal is answered once the room handled it. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** `leave()` waits this long at most for the server's ack before closing anyway. */

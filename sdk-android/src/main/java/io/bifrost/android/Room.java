@@ -35,7 +35,7 @@ import org.json.JSONObject;
 public final class Room {
     private static final int NORMAL_CLOSURE = 1000;
     /** Refusals that trying again with the same token cannot overcome. */
-    private static final List<String> FINAL_REFUSALS = List.of("unauthorized", "forbidden", "room-full");
+    private static final List<String> FINAL_REFUSALS = List.of("unauthorized", "forbidden", "room-full", "duplicate-identity");
     /** The server closes a connection whose session was resumed on another one: this one is stale. */
     private static final String RESUMED_ELSEWHERE = "resumed-elsewhere";
 

@@ -10,6 +10,7 @@ import io.bifrost.rooms.cluster.redis.RedisLink;
 import io.bifrost.rooms.cluster.redis.RedisNodeRegistry;
 import io.bifrost.rooms.cluster.redis.RedisRooms;
 import io.bifrost.rooms.cluster.redis.RedisStreamsBus;
+import io.bifrost.rooms.room.DuplicateIdentity;
 import io.bifrost.rooms.room.Ids;
 import io.bifrost.rooms.room.LocalRooms;
 import io.bifrost.rooms.room.Rooms;
@@ -91,11 +92,12 @@ public final class Bifrost implements AutoCloseable {
                     return thread;
                 }, null, true);
         this.metrics = new BifrostMetrics();
+        DuplicateIdentity duplicates = DuplicateIdentity.fromWire(config.rooms().duplicateIdentity());
         BifrostConfig.Redis redisConfig = config.redis();
         if (redisConfig.enabled()) {
             this.redis = connect(redisConfig);
             RedisStreamsBus redisBus = new RedisStreamsBus(redis, Ids.node(), redisConfig.streamLength(), HISTORY_EVENTS, metrics);
-            RedisRooms redisRooms = new RedisRooms(redisBus, config.rooms().maxParticipants(), this::roomEmptied);
+            RedisRooms redisRooms = new RedisRooms(redisBus, config.rooms().maxParticipants(), duplicates, this::roomEmptied);
             this.bus = redisBus.start();
             this.rooms = redisRooms;
             this.registry = new RedisNodeRegistry(redisBus, redisRooms, () -> sessions().abandonAll());
@@ -103,7 +105,7 @@ public final class Bifrost implements AutoCloseable {
         } else {
             LocalBus localBus = new LocalBus(HISTORY_EVENTS);
             this.bus = localBus;
-            this.rooms = new LocalRooms(localBus, roomThreads, config.rooms().maxParticipants(), this::roomEmptied);
+            this.rooms = new LocalRooms(localBus, roomThreads, config.rooms().maxParticipants(), duplicates, this::roomEmptied);
             this.redis = null;
             this.registry = null;
             log.info("No Redis configured: single node, rooms live in memory");

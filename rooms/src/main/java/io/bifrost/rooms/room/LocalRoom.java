@@ -28,6 +28,7 @@ final class LocalRoom implements Room {
     private final String name;
     private final RoomMode mode;
     private final int capacity;
+    private final DuplicateIdentity duplicates;
     private final Executor thread;
     private final LocalBus bus;
     private final LocalRooms rooms;
@@ -36,16 +37,20 @@ final class LocalRoom implements Room {
     private final Map<String, Participant> participants = new LinkedHashMap<>();
     private final Map<String, String> participantBySession = new HashMap<>();
     private final Map<String, String> sessionByParticipant = new HashMap<>();
+    /** The latest participant id of each identity: a join finds its duplicate without a scan. */
+    private final Map<String, String> idByIdentity = new HashMap<>();
     private long seq;
     private boolean closed;
 
     /** Written on the room's thread; read by admission checks on request threads. */
     private volatile int size;
 
-    LocalRoom(String name, RoomMode mode, int capacity, Executor pool, LocalBus bus, LocalRooms rooms) {
+    LocalRoom(String name, RoomMode mode, int capacity, DuplicateIdentity duplicates, Executor pool, LocalBus bus,
+              LocalRooms rooms) {
         this.name = name;
         this.mode = mode;
         this.capacity = capacity;
+        this.duplicates = duplicates;
         // Events go to the bus as they happen; their frames leave once the room has nothing more queued.
         this.thread = new SerialExecutor(pool, "room " + name, () -> bus.flush(name));
         this.bus = bus;
@@ -83,6 +88,22 @@ final class LocalRoom implements Room {
                 rooms.join(name, participant, sessionId, requestedMode, member); // emptied and retired meanwhile: a new room takes over
                 return;
             }
+            Participant same = duplicates == DuplicateIdentity.ALLOW ? null : withIdentity(participant.identity());
+            if (same != null && duplicates == DuplicateIdentity.REJECT) {
+                member.refused(new RoomException(RoomException.Kind.DUPLICATE_IDENTITY,
+                        "identity " + participant.identity() + " is already in room " + name));
+                return;
+            }
+            if (same != null) {
+                // Not evict(): the room must not retire in between, the newer connection takes the place.
+                participants.remove(same.id());
+                participantBySession.remove(sessionByParticipant.remove(same.id()));
+                idByIdentity.remove(same.identity(), same.id());
+                if (!same.hidden()) {
+                    bus.publish(new ParticipantLeft(name, ++seq, same.id(), LeaveReason.DUPLICATE_IDENTITY));
+                }
+                bus.send(new Signal(name, same.id(), same.id(), Signal.Kind.REMOVED, LeaveReason.DUPLICATE_IDENTITY.wireName()));
+            }
             if (participants.size() >= capacity) {
                 member.refused(new RoomException(RoomException.Kind.ROOM_FULL,
                         "room " + name + " is full (" + capacity + " participants)"));
@@ -90,6 +111,7 @@ final class LocalRoom implements Room {
             }
             List<Participant> others = visibleParticipants();
             participants.put(participant.id(), participant);
+            idByIdentity.put(participant.identity(), participant.id());
             participantBySession.put(sessionId, participant.id());
             sessionByParticipant.put(participant.id(), sessionId);
             size = participants.size();
@@ -137,6 +159,7 @@ final class LocalRoom implements Room {
         if (gone == null) {
             return null;
         }
+        idByIdentity.remove(gone.identity(), participantId);
         participantBySession.remove(sessionByParticipant.remove(participantId));
         size = participants.size();
         if (!gone.hidden()) {
@@ -296,6 +319,11 @@ final class LocalRoom implements Room {
             throw notFound(participantId);
         }
         return null;
+    }
+
+    private Participant withIdentity(String identity) {
+        String id = idByIdentity.get(identity);
+        return id == null ? null : participants.get(id);
     }
 
     private RoomException notFound(String participantId) {

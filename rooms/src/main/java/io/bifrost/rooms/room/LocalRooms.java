@@ -23,6 +23,7 @@ public final class LocalRooms implements Rooms {
     private final Executor pool;
     private final int capacity;
     private final Emptied emptied;
+    private final DuplicateIdentity duplicates;
 
     /**
      * @param pool runs the rooms' tasks; rooms share it and each runs one task at a time
@@ -34,6 +35,11 @@ public final class LocalRooms implements Rooms {
 
     /** @param emptied hears of each room whose last participant left, on the room's thread */
     public LocalRooms(LocalBus bus, Executor pool, int capacity, Emptied emptied) {
+        this(bus, pool, capacity, DuplicateIdentity.ALLOW, emptied);
+    }
+
+    /** @param duplicates what a room does when an identity already in it joins again */
+    public LocalRooms(LocalBus bus, Executor pool, int capacity, DuplicateIdentity duplicates, Emptied emptied) {
         if (capacity < 1) {
             throw new IllegalArgumentException("room capacity must be at least 1, got " + capacity);
         }
@@ -41,6 +47,7 @@ public final class LocalRooms implements Rooms {
         this.pool = pool;
         this.capacity = capacity;
         this.emptied = emptied;
+        this.duplicates = duplicates;
     }
 
     /** The member hears the outcome on the room's thread. */
@@ -53,8 +60,8 @@ public final class LocalRooms implements Rooms {
     private LocalRoom open(String name, RoomMode mode) {
         RoomSettings settings = managed.get(name);
         return settings == null
-                ? new LocalRoom(name, mode, capacity, pool, bus, this)
-                : new LocalRoom(name, settings.mode(), settings.capacity(), pool, bus, this);
+                ? new LocalRoom(name, mode, capacity, duplicates, pool, bus, this)
+                : new LocalRoom(name, settings.mode(), settings.capacity(), duplicates, pool, bus, this);
     }
 
     @Override

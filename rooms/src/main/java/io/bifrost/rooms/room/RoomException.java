@@ -3,7 +3,7 @@ package io.bifrost.rooms.room;
 /** A room refused a request; {@link Kind} tells the caller which error code to answer with. */
 public final class RoomException extends Exception {
 
-    public enum Kind { ROOM_FULL, NOT_FOUND, FORBIDDEN, BAD_REQUEST, CONFLICT, INTERNAL }
+    public enum Kind { ROOM_FULL, DUPLICATE_IDENTITY, NOT_FOUND, FORBIDDEN, BAD_REQUEST, CONFLICT, INTERNAL }
 
     private final Kind kind;
 

@@ -52,8 +52,12 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param largeAudience a broadcast room with more listeners than this is a large audience:
      *     its listeners' joins and leaves are no longer announced one by one, clients get a
      *     {@code listeners} count instead; default 100
+     * @param duplicateIdentity what a room does when an identity already in it joins again:
+     *     {@code replace} (the newer connection wins, the older leaves with {@code duplicate-identity}),
+     *     {@code reject} (the newer join is refused) or {@code allow} (both stay); default {@code replace}
      */
-    public record Rooms(int maxParticipants, Duration resumeWindow, String defaultMode, int largeAudience) {}
+    public record Rooms(int maxParticipants, Duration resumeWindow, String defaultMode, int largeAudience,
+                        String duplicateIdentity) {}
 
     /**
      * @param maxMessageBytes a larger frame is refused with {@code too-large}; default 64 KiB
@@ -123,7 +127,7 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
         return new BifrostConfig(
                 new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true, List.of()),
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
-                new Rooms(100, Duration.ofSeconds(20), "mesh", 100),
+                new Rooms(100, Duration.ofSeconds(20), "mesh", 100, "replace"),
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 0),
                 new Ice(List.of(), "", Duration.ofHours(6)),
                 new Redis("", Duration.ofSeconds(10), 10_000),

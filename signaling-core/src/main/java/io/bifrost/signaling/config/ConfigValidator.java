@@ -37,6 +37,8 @@ final class ConfigValidator {
         check.that(!c.rooms().resumeWindow().isNegative(), "rooms.resumeWindow", "must not be negative (0 turns resume off)");
         check.that(c.rooms().defaultMode().equals("mesh") || c.rooms().defaultMode().equals("broadcast"),
                 "rooms.defaultMode", "must be mesh or broadcast");
+        check.that(List.of("replace", "reject", "allow").contains(c.rooms().duplicateIdentity()), "rooms.duplicateIdentity",
+                "must be replace, reject or allow");
         check.that(c.rooms().largeAudience() >= 0, "rooms.largeAudience", "must not be negative (0 counts every listener)");
         for (String url : c.sfu().janus()) {
             check.that(url.startsWith("ws://") || url.startsWith("wss://"), "sfu.janus",

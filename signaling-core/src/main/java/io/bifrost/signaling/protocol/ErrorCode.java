@@ -7,6 +7,7 @@ public enum ErrorCode {
     BAD_REQUEST("bad-request"),
     NOT_FOUND("not-found"),
     ROOM_FULL("room-full"),
+    DUPLICATE_IDENTITY("duplicate-identity"),
     RATE_LIMITED("rate-limited"),
     TOO_LARGE("too-large"),
     UNAVAILABLE("unavailable"),

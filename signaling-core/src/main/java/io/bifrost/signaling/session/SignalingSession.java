@@ -699,6 +699,7 @@ public final class SignalingSession implements RoomMember {
     static ErrorCode code(RoomException e) {
         switch (e.kind()) {
             case ROOM_FULL: return ErrorCode.ROOM_FULL;
+            case DUPLICATE_IDENTITY: return ErrorCode.DUPLICATE_IDENTITY;
             case NOT_FOUND: return ErrorCode.NOT_FOUND;
             case FORBIDDEN: return ErrorCode.FORBIDDEN;
             case INTERNAL: return ErrorCode.INTERNAL;

@@ -121,7 +121,7 @@ final class RestApi {
                 case NOT_FOUND -> new Refusal(404, "not-found", "not-found", e.getMessage());
                 case CONFLICT -> new Refusal(409, "conflict", "conflict", e.getMessage());
                 case FORBIDDEN -> new Refusal(403, "forbidden", "forbidden", e.getMessage());
-                case BAD_REQUEST, ROOM_FULL -> new Refusal(400, "bad-request", "bad-request", e.getMessage());
+                case BAD_REQUEST, ROOM_FULL, DUPLICATE_IDENTITY -> new Refusal(400, "bad-request", "bad-request", e.getMessage());
                 case INTERNAL -> new Refusal(500, "internal", "internal", e.getMessage());
             };
         }

@@ -54,10 +54,15 @@ final class Keys {
         return room(room, "settings");
     }
 
-    /** The keys the room scripts take, in this order; the first seven go when the room empties. */
+    /** Hash: identity → the id of its latest participant, so that a join finds its duplicate without a scan. */
+    static String identities(String room) {
+        return room(room, "identities");
+    }
+
+    /** The keys the room scripts take, in this order; all but settings go when the room empties. */
     static String[] roomKeys(String room) {
         return new String[] {members(room), where(room), sessions(room), nodes(room), seq(room), events(room), mode(room),
-                settings(room)};
+                settings(room), identities(room)};
     }
 
     /**

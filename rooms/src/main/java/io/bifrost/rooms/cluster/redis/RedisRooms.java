@@ -2,6 +2,7 @@ package io.bifrost.rooms.cluster.redis;
 
 import io.bifrost.rooms.cluster.RoomFeed;
 import io.bifrost.rooms.cluster.Signal;
+import io.bifrost.rooms.room.DuplicateIdentity;
 import io.bifrost.rooms.room.LeaveReason;
 import io.bifrost.auth.RoomMode;
 import io.bifrost.rooms.room.Participant;
@@ -42,6 +43,7 @@ public final class RedisRooms implements Rooms {
     private final RedisStreamsBus bus;
     private final int capacity;
     private final Emptied emptied;
+    private final DuplicateIdentity duplicates;
     private final EventCodec codec;
     /** How long a stopping node waits for its last room scripts (the leaves of its sessions) to be answered. */
     private static final long CLOSE_WAIT_MILLIS = 3000;
@@ -59,12 +61,18 @@ public final class RedisRooms implements Rooms {
 
     /** @param emptied hears of each room whose last participant this node removed, on Lettuce's threads */
     public RedisRooms(RedisStreamsBus bus, int capacity, Emptied emptied) {
+        this(bus, capacity, DuplicateIdentity.ALLOW, emptied);
+    }
+
+    /** @param duplicates what a room does when an identity already in it joins again */
+    public RedisRooms(RedisStreamsBus bus, int capacity, DuplicateIdentity duplicates, Emptied emptied) {
         if (capacity < 1) {
             throw new IllegalArgumentException("room capacity must be at least 1, got " + capacity);
         }
         this.bus = bus;
         this.capacity = capacity;
         this.emptied = emptied;
+        this.duplicates = duplicates;
         this.codec = bus.codec();
         bus.link().load(RoomScripts.ALL);
     }
@@ -78,7 +86,8 @@ public final class RedisRooms implements Rooms {
         String joinedJson = codec.encode(new RoomEvent.ParticipantJoined(room, 0, participant));
         whenDone(RoomScripts.JOIN.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
                 participant.id(), sessionId, bus.nodeId(), codec.encode(participant), Integer.toString(capacity), hidden,
-                joinedJson, Long.toString(bus.streamCap()), mode.wireName()), (result, failure) -> {
+                joinedJson, Long.toString(bus.streamCap()), mode.wireName(), duplicates.wireName(), participant.identity()),
+                (result, failure) -> {
             try {
                 if (failure != null) {
                     log.error("{}: joining {} failed in Redis", room, participant.id(), failure);
@@ -86,11 +95,17 @@ public final class RedisRooms implements Rooms {
                     return;
                 }
                 long seq = (Long) result.get(0);
+                if (seq == -2) {
+                    member.refused(new RoomException(RoomException.Kind.DUPLICATE_IDENTITY,
+                            "identity " + participant.identity() + " is already in room " + room));
+                    return;
+                }
                 if (seq < 0) {
                     member.refused(new RoomException(RoomException.Kind.ROOM_FULL,
                             "room " + room + " is full (" + capacity + " participants)"));
                     return;
                 }
+                replaced(room, (List<?>) result.get(4), (List<?>) result.get(1));
                 remember(room, participant);
                 if (!participant.hidden()) {
                     bus.fanOut(new RoomEvent.ParticipantJoined(room, seq, participant), joinedJson, (List<?>) result.get(1));
@@ -103,6 +118,29 @@ public final class RedisRooms implements Rooms {
                 bus.release(room, feed);
             }
         });
+    }
+
+    /**
+     * The join took the place of a participant with the same identity: the room hears it leave
+     * (before the join), and its session, wherever it is, is told why.
+     *
+     * @param replaced empty, or the replaced participant's id, node, leave seq (-1 if hidden) and leave event
+     */
+    private void replaced(String room, List<?> replaced, List<?> nodes) {
+        if (replaced.isEmpty()) {
+            return;
+        }
+        String id = (String) replaced.get(0);
+        String node = (String) replaced.get(1);
+        long seq = (Long) replaced.get(2);
+        if (seq > 0) {
+            List<Object> to = new ArrayList<>(nodes);
+            if (!to.contains(node)) {
+                to.add(node);
+            }
+            bus.fanOut(codec.decode(room, seq, (String) replaced.get(3)), (String) replaced.get(3), to);
+        }
+        tellRemoved(room, id, node, LeaveReason.DUPLICATE_IDENTITY); // its session's leave then forgets it here
     }
 
     @Override

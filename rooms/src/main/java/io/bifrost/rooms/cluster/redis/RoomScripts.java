@@ -3,17 +3,22 @@ package io.bifrost.rooms.cluster.redis;
 /**
  * The Lua scripts that change a room. Each runs atomically on the room's keys (one hash tag, so
  * one cluster slot), so a room's {@code seq} and membership change together. Room scripts take
- * {@link Keys#roomKeys} as KEYS: members, where, sessions, nodes, seq, events, mode, settings.
+ * {@link Keys#roomKeys} as KEYS: members, where, sessions, nodes, seq, events, mode, settings, identities.
  */
 final class RoomScripts {
     private RoomScripts() {}
 
-    /** Removes a participant and appends its leave event; shared by LEAVE and REAP. */
+    /**
+     * Removes a participant and appends its leave event; shared by LEAVE, REAP, DELETE and JOIN
+     * (which replaces a duplicate and must not empty the room it is about to join).
+     */
     private static final String LEAVE_FUNCTION = """
             local emptied = ''
-            local function leave(pid, reason, maxlen)
+            local function leave(pid, reason, maxlen, keep)
               local p = redis.call('HGET', KEYS[1], pid)
               if not p then return nil end
+              local decoded = cjson.decode(p)
+              if redis.call('HGET', KEYS[9], decoded.identity) == pid then redis.call('HDEL', KEYS[9], decoded.identity) end
               local w = redis.call('HGET', KEYS[2], pid)
               local space = string.find(w, ' ', 1, true)
               local node = string.sub(w, 1, space - 1)
@@ -23,14 +28,14 @@ final class RoomScripts {
               if redis.call('HINCRBY', KEYS[4], node, -1) <= 0 then redis.call('HDEL', KEYS[4], node) end
               local seq = -1
               local event = ''
-              if not cjson.decode(p).grants.hidden then
+              if not decoded.grants.hidden then
                 seq = redis.call('INCR', KEYS[5])
                 event = '{"t":"left","id":"' .. pid .. '","reason":"' .. reason .. '"}'
                 redis.call('XADD', KEYS[6], 'MAXLEN', '~', maxlen, seq .. '-0', 'e', event)
               end
-              if redis.call('HLEN', KEYS[1]) == 0 then
+              if not keep and redis.call('HLEN', KEYS[1]) == 0 then
                 emptied = redis.call('GET', KEYS[7]) or 'mesh'
-                redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+                redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[9])
               end
               return {seq, event, node}
             end
@@ -38,12 +43,23 @@ final class RoomScripts {
 
     /**
      * ARGV: participant id, session id, node, participant JSON, capacity, hidden (1/0), joined
-     * event JSON, stream cap, mode if the room is new; a room the backend created has its own
-     * capacity and mode. Returns {-1} when full, else {seq, nodes, other members' JSON, the room's mode}.
+     * event JSON, stream cap, mode if the room is new, duplicate identity policy (replace, reject,
+     * allow), identity; a room the backend created has its own capacity and mode. Returns {-1}
+     * when full, {-2} when the identity is in the room and the policy rejects, else {seq, nodes,
+     * other members' JSON, the room's mode, and {} or the replaced participant's {id, node, leave
+     * seq (-1 if hidden), leave event JSON}}.
      */
-    static final Script JOIN = new Script("""
+    static final Script JOIN = new Script(LEAVE_FUNCTION + """
+            local replaced = {}
+            local same = ARGV[10] ~= 'allow' and redis.call('HGET', KEYS[9], ARGV[11])
+            if same and redis.call('HEXISTS', KEYS[1], same) == 1 then
+              if ARGV[10] == 'reject' then return {-2} end
+              local w = redis.call('HGET', KEYS[2], same)
+              local left = leave(same, 'duplicate-identity', ARGV[8], true)
+              replaced = {same, string.sub(w, 1, string.find(w, ' ', 1, true) - 1), left[1], left[2]}
+            end
             if redis.call('HLEN', KEYS[1]) >= tonumber(redis.call('HGET', KEYS[8], 'capacity') or ARGV[5]) then return {-1} end
-            if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SET', KEYS[7], redis.call('HGET', KEYS[8], 'mode') or ARGV[9]) end
+            redis.call('SET', KEYS[7], redis.call('HGET', KEYS[8], 'mode') or ARGV[9], 'NX') -- a new room's mode; a room keeps its own
             local others = redis.call('HVALS', KEYS[1])
             local seq
             if ARGV[6] == '1' then
@@ -56,7 +72,8 @@ final class RoomScripts {
             redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. ' ' .. ARGV[2])
             redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
             redis.call('HINCRBY', KEYS[4], ARGV[3], 1)
-            return {seq, redis.call('HKEYS', KEYS[4]), others, redis.call('GET', KEYS[7])}
+            redis.call('HSET', KEYS[9], ARGV[11], ARGV[1])
+            return {seq, redis.call('HKEYS', KEYS[4]), others, redis.call('GET', KEYS[7]), replaced}
             """);
 
     /**
