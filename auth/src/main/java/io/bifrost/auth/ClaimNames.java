@@ -21,6 +21,11 @@ final class ClaimNames {
     /** The audience a token must name unless the server is configured otherwise. */
     static final String DEFAULT_AUDIENCE = "bifrost";
 
+    /** The audience of a webhook signature: no join or admin token has it, so neither can pass for the other. */
+    static final String WEBHOOK_AUDIENCE = "bifrost-webhook";
+    /** The SHA-256 of the signed webhook body, base64url without padding. */
+    static final String SHA256 = "sha256";
+
     private ClaimNames() {
     }
 }

@@ -197,6 +197,23 @@ public final class TokenIssuer {
         return sign(claims.build());
     }
 
+    /**
+     * The signature of a webhook body, sent as the {@value WebhookVerifier#HEADER} header: a JWT
+     * carrying the body's SHA-256, valid for {@link WebhookVerifier#SIGNATURE_TTL}, which
+     * {@link WebhookVerifier} checks.
+     */
+    public String signWebhook(byte[] body) {
+        Objects.requireNonNull(body, "body");
+        Instant now = clock.instant();
+        return sign(new JWTClaimsSet.Builder()
+                .issuer(keyId)
+                .audience(ClaimNames.WEBHOOK_AUDIENCE)
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(WebhookVerifier.SIGNATURE_TTL)))
+                .claim(ClaimNames.SHA256, WebhookVerifier.sha256(body))
+                .build());
+    }
+
     private String sign(JWTClaimsSet claims) {
         SignedJWT jwt = new SignedJWT(header, claims);
         try {

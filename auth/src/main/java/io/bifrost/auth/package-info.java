@@ -7,6 +7,10 @@
  * {@link io.bifrost.auth.TokenException.Reason} goes on the wire. The token format is described
  * in {@code docs/tokens.md}.
  *
+ * <p>A backend that receives Bifrost's webhooks checks their signature with
+ * {@link io.bifrost.auth.WebhookVerifier} ({@code docs/webhooks.md}); Bifrost signs them with
+ * {@link io.bifrost.auth.TokenIssuer#signWebhook}.
+ *
  * <p>Nothing here knows about HTTP servers, rooms or the wire protocol; the only dependency is
  * Nimbus JOSE+JWT.
  */

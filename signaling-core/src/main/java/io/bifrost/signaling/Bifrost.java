@@ -6,10 +6,14 @@ import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenVerifier;
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.cluster.LocalBus;
+import io.bifrost.rooms.cluster.redis.RedisHookQueue;
 import io.bifrost.rooms.cluster.redis.RedisLink;
 import io.bifrost.rooms.cluster.redis.RedisNodeRegistry;
 import io.bifrost.rooms.cluster.redis.RedisRooms;
 import io.bifrost.rooms.cluster.redis.RedisStreamsBus;
+import io.bifrost.rooms.hooks.HookQueue;
+import io.bifrost.rooms.hooks.HookSink;
+import io.bifrost.rooms.hooks.LocalHookQueue;
 import io.bifrost.rooms.room.DuplicateIdentity;
 import io.bifrost.rooms.room.Ids;
 import io.bifrost.rooms.room.LocalRooms;
@@ -26,6 +30,7 @@ import io.bifrost.signaling.session.IceServers;
 import io.bifrost.signaling.session.SessionLimits;
 import io.bifrost.signaling.session.Sessions;
 import io.bifrost.signaling.transport.SignalingServer;
+import io.bifrost.signaling.webhooks.WebhookDispatcher;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +62,8 @@ public final class Bifrost implements AutoCloseable {
     private static final long SWEEP_PERIOD_MILLIS = 1000;
     /** How often a draining node checks whether its clients have gone. */
     private static final long DRAIN_POLL_MILLIS = 20;
+    /** How long a stopping node waits for its rooms' last tasks before it sends their webhooks. */
+    private static final long ROOM_THREADS_STOP_MILLIS = 2000;
     /**
      * Room events each room keeps in memory on each node, for clients that resume or joins whose
      * answer crossed newer events; a resume further behind reads the room's Redis stream.
@@ -74,6 +82,7 @@ public final class Bifrost implements AutoCloseable {
     private final TokenIssuer devIssuer;
     private final SfuBridge sfu;                // null when the node has no SFU
     private final ScheduledExecutorService sweeper;
+    private final WebhookDispatcher webhooks;   // null when no webhooks are configured
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Bifrost(BifrostConfig config, SfuBridge sfu) throws ConfigException {
@@ -93,11 +102,15 @@ public final class Bifrost implements AutoCloseable {
                 }, null, true);
         this.metrics = new BifrostMetrics();
         DuplicateIdentity duplicates = DuplicateIdentity.fromWire(config.rooms().duplicateIdentity());
+        HookQueue hookQueue;
         BifrostConfig.Redis redisConfig = config.redis();
         if (redisConfig.enabled()) {
             this.redis = connect(redisConfig);
             RedisStreamsBus redisBus = new RedisStreamsBus(redis, Ids.node(), redisConfig.streamLength(), HISTORY_EVENTS, metrics);
-            RedisRooms redisRooms = new RedisRooms(redisBus, config.rooms().maxParticipants(), duplicates, this::roomEmptied);
+            RedisHookQueue hooks = config.webhooks().enabled() ? new RedisHookQueue(redisBus, hookLease(config.webhooks())) : null;
+            RedisRooms redisRooms = new RedisRooms(redisBus, config.rooms().maxParticipants(), duplicates, this::roomEmptied,
+                    hooks);
+            hookQueue = hooks;
             this.bus = redisBus.start();
             this.rooms = redisRooms;
             this.registry = new RedisNodeRegistry(redisBus, redisRooms, () -> sessions().abandonAll());
@@ -105,7 +118,11 @@ public final class Bifrost implements AutoCloseable {
         } else {
             LocalBus localBus = new LocalBus(HISTORY_EVENTS);
             this.bus = localBus;
-            this.rooms = new LocalRooms(localBus, roomThreads, config.rooms().maxParticipants(), duplicates, this::roomEmptied);
+            LocalHookQueue hooks = config.webhooks().enabled()
+                    ? new LocalHookQueue(config.webhooks().queueLimit(), () -> metrics.webhook("dropped")) : null;
+            this.rooms = new LocalRooms(localBus, roomThreads, config.rooms().maxParticipants(), duplicates, this::roomEmptied,
+                    hooks == null ? HookSink.NONE : hooks);
+            hookQueue = hooks;
             this.redis = null;
             this.registry = null;
             log.info("No Redis configured: single node, rooms live in memory");
@@ -119,6 +136,8 @@ public final class Bifrost implements AutoCloseable {
                 RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null);
         metrics.gauges(sessions::count, bus::rooms);
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
+        this.webhooks = hookQueue == null ? null
+                : new WebhookDispatcher(hookQueue, config.webhooks(), webhookSigner(config, devKey), metrics);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bifrost-sweeper");
             t.setDaemon(true);
@@ -153,6 +172,9 @@ public final class Bifrost implements AutoCloseable {
         server.start();
         if (registry != null) {
             registry.start();
+        }
+        if (webhooks != null) {
+            webhooks.start();
         }
         sweeper.scheduleAtFixedRate(() -> sessions.sweep(System.nanoTime()),
                 SWEEP_PERIOD_MILLIS, SWEEP_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
@@ -214,6 +236,10 @@ public final class Bifrost implements AutoCloseable {
             registry.close();
         }
         roomThreads.shutdown();
+        if (webhooks != null) {
+            awaitRoomThreads(); // the rooms' last hooks (the sessions' leaves) are recorded by then
+            webhooks.close(config.server().shutdownGrace());
+        }
         bus.close();
         if (redis != null) {
             redis.close();
@@ -225,6 +251,37 @@ public final class Bifrost implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    private void awaitRoomThreads() {
+        try {
+            if (!roomThreads.awaitTermination(ROOM_THREADS_STOP_MILLIS, TimeUnit.MILLISECONDS)) {
+                log.warn("Rooms still busy after {} ms; their last webhooks may be missing", ROOM_THREADS_STOP_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A room stays with a node that stopped renewing for this long: more than one delivery
+     * attempt and the longest pause before the next.
+     */
+    private static Duration hookLease(BifrostConfig.Webhooks webhooks) {
+        return webhooks.timeout().plus(webhooks.maxBackoff()).plusSeconds(10);
+    }
+
+    /** The key the validated configuration names for webhooks: {@code webhooks.keyId}, the only HMAC key, or the dev key. */
+    private static TokenIssuer webhookSigner(BifrostConfig config, DevKey devKeyOrNull) {
+        Map<String, String> keys = config.auth().hmacKeys();
+        String keyId = config.webhooks().keyId();
+        if (keyId.isEmpty() && keys.size() == 1) {
+            keyId = keys.keySet().iterator().next();
+        }
+        if (keyId.isEmpty()) {
+            return TokenIssuer.hmac(devKeyOrNull.keyId(), devKeyOrNull.secret());
+        }
+        return TokenIssuer.hmac(keyId, keys.get(keyId).getBytes(StandardCharsets.UTF_8));
     }
 
     private static SfuBridge configuredSfu(BifrostConfig.Sfu sfu) {

@@ -3,6 +3,8 @@ package io.bifrost.rooms.room;
 import io.bifrost.auth.RoomMode;
 import io.bifrost.rooms.cluster.LocalBus;
 import io.bifrost.rooms.cluster.Signal;
+import io.bifrost.rooms.hooks.HookSink;
+import io.bifrost.rooms.hooks.RoomHook;
 import io.bifrost.rooms.room.RoomEvent.ChatPosted;
 import io.bifrost.rooms.room.RoomEvent.ParticipantJoined;
 import io.bifrost.rooms.room.RoomEvent.ParticipantLeft;
@@ -32,6 +34,7 @@ final class LocalRoom implements Room {
     private final Executor thread;
     private final LocalBus bus;
     private final LocalRooms rooms;
+    private final HookSink hooks;
 
     // Touched on the room's thread only.
     private final Map<String, Participant> participants = new LinkedHashMap<>();
@@ -46,7 +49,7 @@ final class LocalRoom implements Room {
     private volatile int size;
 
     LocalRoom(String name, RoomMode mode, int capacity, DuplicateIdentity duplicates, Executor pool, LocalBus bus,
-              LocalRooms rooms) {
+              LocalRooms rooms, HookSink hooks) {
         this.name = name;
         this.mode = mode;
         this.capacity = capacity;
@@ -55,6 +58,7 @@ final class LocalRoom implements Room {
         this.thread = new SerialExecutor(pool, "room " + name, () -> bus.flush(name));
         this.bus = bus;
         this.rooms = rooms;
+        this.hooks = hooks;
         // Listeners of a room emptied a moment ago may still be subscribed: the new room's events follow on.
         this.seq = bus.lastSeq(name);
     }
@@ -88,6 +92,7 @@ final class LocalRoom implements Room {
                 rooms.join(name, participant, sessionId, requestedMode, member); // emptied and retired meanwhile: a new room takes over
                 return;
             }
+            boolean starts = participants.isEmpty() && !rooms.managed(name);
             Participant same = duplicates == DuplicateIdentity.ALLOW ? null : withIdentity(participant.identity());
             if (same != null && duplicates == DuplicateIdentity.REJECT) {
                 member.refused(new RoomException(RoomException.Kind.DUPLICATE_IDENTITY,
@@ -99,6 +104,7 @@ final class LocalRoom implements Room {
                 participants.remove(same.id());
                 participantBySession.remove(sessionByParticipant.remove(same.id()));
                 idByIdentity.remove(same.identity(), same.id());
+                hooks.add(name, new RoomHook.Left(same, LeaveReason.DUPLICATE_IDENTITY));
                 if (!same.hidden()) {
                     bus.publish(new ParticipantLeft(name, ++seq, same.id(), LeaveReason.DUPLICATE_IDENTITY));
                 }
@@ -115,6 +121,10 @@ final class LocalRoom implements Room {
             participantBySession.put(sessionId, participant.id());
             sessionByParticipant.put(participant.id(), sessionId);
             size = participants.size();
+            if (starts) {
+                hooks.add(name, new RoomHook.Started(mode));
+            }
+            hooks.add(name, new RoomHook.Joined(participant));
             if (!participant.hidden()) {
                 bus.publish(new ParticipantJoined(name, ++seq, participant));
             }
@@ -162,11 +172,15 @@ final class LocalRoom implements Room {
         idByIdentity.remove(gone.identity(), participantId);
         participantBySession.remove(sessionByParticipant.remove(participantId));
         size = participants.size();
+        hooks.add(name, new RoomHook.Left(gone, reason));
         if (!gone.hidden()) {
             bus.publish(new ParticipantLeft(name, ++seq, participantId, reason));
         }
         if (participants.isEmpty()) {
             closed = true;
+            if (!rooms.managed(name)) {
+                hooks.add(name, new RoomHook.Finished());
+            }
             rooms.retire(this);
         }
         return gone;
@@ -207,6 +221,7 @@ final class LocalRoom implements Room {
                 return;
             }
             participants.put(target, after);
+            hooks.add(name, new RoomHook.Changed(change.wireName(), before, after));
             if (after.hidden()) {
                 applied.accept(-1);
                 return;
@@ -299,6 +314,7 @@ final class LocalRoom implements Room {
         Participant after = change.applyTo(before);
         if (!after.equals(before)) {
             participants.put(participantId, after);
+            hooks.add(name, new RoomHook.Changed(change.wireName(), before, after));
             if (!after.hidden()) {
                 bus.publish(new ParticipantUpdated(name, ++seq, after, change.wireName()));
             }

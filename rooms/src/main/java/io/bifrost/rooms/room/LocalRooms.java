@@ -3,6 +3,8 @@ package io.bifrost.rooms.room;
 import io.bifrost.auth.RoomMode;
 
 import io.bifrost.rooms.cluster.LocalBus;
+import io.bifrost.rooms.hooks.HookSink;
+import io.bifrost.rooms.hooks.RoomHook;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,7 @@ public final class LocalRooms implements Rooms {
     private final int capacity;
     private final Emptied emptied;
     private final DuplicateIdentity duplicates;
+    private final HookSink hooks;
 
     /**
      * @param pool runs the rooms' tasks; rooms share it and each runs one task at a time
@@ -40,6 +43,12 @@ public final class LocalRooms implements Rooms {
 
     /** @param duplicates what a room does when an identity already in it joins again */
     public LocalRooms(LocalBus bus, Executor pool, int capacity, DuplicateIdentity duplicates, Emptied emptied) {
+        this(bus, pool, capacity, duplicates, emptied, HookSink.NONE);
+    }
+
+    /** @param hooks records what happens in the rooms for webhooks */
+    public LocalRooms(LocalBus bus, Executor pool, int capacity, DuplicateIdentity duplicates, Emptied emptied,
+                      HookSink hooks) {
         if (capacity < 1) {
             throw new IllegalArgumentException("room capacity must be at least 1, got " + capacity);
         }
@@ -48,6 +57,7 @@ public final class LocalRooms implements Rooms {
         this.capacity = capacity;
         this.emptied = emptied;
         this.duplicates = duplicates;
+        this.hooks = hooks;
     }
 
     /** The member hears the outcome on the room's thread. */
@@ -60,8 +70,8 @@ public final class LocalRooms implements Rooms {
     private LocalRoom open(String name, RoomMode mode) {
         RoomSettings settings = managed.get(name);
         return settings == null
-                ? new LocalRoom(name, mode, capacity, duplicates, pool, bus, this)
-                : new LocalRoom(name, settings.mode(), settings.capacity(), duplicates, pool, bus, this);
+                ? new LocalRoom(name, mode, capacity, duplicates, pool, bus, this, hooks)
+                : new LocalRoom(name, settings.mode(), settings.capacity(), duplicates, pool, bus, this, hooks);
     }
 
     @Override
@@ -123,6 +133,7 @@ public final class LocalRooms implements Rooms {
         if (rooms.containsKey(room) || managed.putIfAbsent(room, settings) != null) {
             return CompletableFuture.failedFuture(new RoomException(RoomException.Kind.CONFLICT, "room " + room + " exists"));
         }
+        hooks.add(room, new RoomHook.Started(settings.mode()));
         return CompletableFuture.completedFuture(infoNow(room));
     }
 
@@ -131,7 +142,11 @@ public final class LocalRooms implements Rooms {
         boolean wasManaged = managed.remove(room) != null;
         LocalRoom open = rooms.get(room);
         if (open == null) {
-            return wasManaged ? CompletableFuture.completedFuture(null) : notFound(room);
+            if (!wasManaged) {
+                return notFound(room);
+            }
+            hooks.add(room, new RoomHook.Finished());
+            return CompletableFuture.completedFuture(null);
         }
         return open.ask(() -> {
             open.evictAll(LeaveReason.ROOM_DELETED);
@@ -190,6 +205,11 @@ public final class LocalRooms implements Rooms {
     @Override
     public void close() {
         rooms.clear();
+    }
+
+    /** Whether the backend created the room, which then outlives its participants. */
+    boolean managed(String room) {
+        return managed.containsKey(room);
     }
 
     void retire(LocalRoom room) {

@@ -9,6 +9,7 @@ import io.bifrost.auth.RoomMode;
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.cluster.LocalBus;
 import io.bifrost.rooms.cluster.Signal;
+import io.bifrost.rooms.hooks.RoomHook;
 import io.bifrost.rooms.room.RoomEvent.ChatPosted;
 import io.bifrost.rooms.room.RoomEvent.ParticipantJoined;
 import io.bifrost.rooms.room.RoomEvent.ParticipantLeft;
@@ -842,6 +843,71 @@ class RoomTest {
         RoomException error() {
             return error;
         }
+    }
+
+    // ---------------------------------------------------------------- hooks (webhooks)
+
+    /** The hooks the rooms of {@link #recordingHooks} recorded, in order. */
+    private final List<RoomHook> hooks = new ArrayList<>();
+
+    private LocalRooms recordingHooks(DuplicateIdentity duplicates) {
+        return new LocalRooms(bus, DIRECT, 10, duplicates, Rooms.Emptied.NONE, (room, hook) -> hooks.add(hook));
+    }
+
+    @Test
+    void everyChangeIsRecordedAsAHookInRoomOrderHiddenParticipantsIncluded() {
+        LocalRooms rooms = recordingHooks(DuplicateIdentity.ALLOW);
+        Participant alice = participant("alice", Role.HOST);
+        Participant recorder = participant("recorder", Role.LISTENER, HIDDEN_RECORDER);
+        Participant carol = participant("carol", Role.LISTENER);
+        Member a = join(rooms, alice);
+        Member r = join(rooms, recorder);
+        Member c = join(rooms, carol);
+        Change raised = new Change();
+        c.room().update(carol.id(), carol.id(), new ParticipantChange.HandRaised(true), seq -> raised.seq = seq,
+                e -> raised.error = e);
+        Change same = new Change();
+        c.room().update(carol.id(), carol.id(), new ParticipantChange.HandRaised(true), seq -> same.seq = seq,
+                e -> same.error = e);
+        c.room().leave(carol.id(), LeaveReason.DISCONNECTED);
+        a.room().leave(alice.id(), LeaveReason.LEFT);
+        r.room().leave(recorder.id(), LeaveReason.LEFT);
+
+        Participant carolRaised = new ParticipantChange.HandRaised(true).applyTo(carol);
+        assertThat(raised.seq()).isPositive();
+        assertThat(same.seq()).as("a change that changes nothing").isEqualTo(-1);
+        assertThat(hooks).containsExactly(new RoomHook.Started(RoomMode.MESH), new RoomHook.Joined(alice),
+                new RoomHook.Joined(recorder), new RoomHook.Joined(carol),
+                new RoomHook.Changed("hand", carol, carolRaised),
+                new RoomHook.Left(carolRaised, LeaveReason.DISCONNECTED), new RoomHook.Left(alice, LeaveReason.LEFT),
+                new RoomHook.Left(recorder, LeaveReason.LEFT), new RoomHook.Finished());
+    }
+
+    @Test
+    void aRoomTheBackendCreatedStartsWhenCreatedAndFinishesOnlyWhenDeleted() {
+        LocalRooms rooms = recordingHooks(DuplicateIdentity.ALLOW);
+        rooms.create(ROOM, new RoomSettings(RoomMode.BROADCAST, 10, ""));
+        Participant alice = participant("alice", Role.HOST);
+        Member a = join(rooms, alice);
+        a.room().leave(alice.id(), LeaveReason.LEFT);
+        assertThat(hooks).as("emptied, but the backend's room stays").containsExactly(
+                new RoomHook.Started(RoomMode.BROADCAST), new RoomHook.Joined(alice), new RoomHook.Left(alice, LeaveReason.LEFT));
+
+        rooms.delete(ROOM);
+
+        assertThat(hooks).hasSize(4).last().isEqualTo(new RoomHook.Finished());
+    }
+
+    @Test
+    void aReplacedDuplicateIsRecordedLeavingBeforeItsSuccessorJoins() {
+        LocalRooms rooms = recordingHooks(DuplicateIdentity.REPLACE);
+        Participant first = participant("ann", Role.SPEAKER);
+        Participant second = participant("ann", Role.SPEAKER);
+        join(rooms, first);
+        join(rooms, second);
+
+        assertThat(hooks).containsExactly(new RoomHook.Started(RoomMode.MESH), new RoomHook.Joined(first),
+                new RoomHook.Left(first, LeaveReason.DUPLICATE_IDENTITY), new RoomHook.Joined(second));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -9,7 +9,8 @@ import java.util.Map;
  * working single node; {@link ConfigLoader} overlays a YAML file, {@code BIFROST_*} environment
  * variables and command-line flags, and validates the result.
  */
-public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits, Ice ice, Redis redis, Sfu sfu) {
+public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits, Ice ice, Redis redis, Sfu sfu,
+                            Webhooks webhooks) {
 
     /**
      * @param host interface to listen on; default {@code 0.0.0.0}
@@ -123,6 +124,28 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
         }
     }
 
+    /**
+     * Webhooks: what happens in rooms, POSTed to the app's backend, signed, at least once and in
+     * order per room (see {@code docs/webhooks.md}).
+     *
+     * @param url where to POST them, {@code http(s)://…}; default none (no webhooks)
+     * @param keyId the HMAC key of {@code auth.hmacKeys} that signs them; default the only one
+     *     there is, or the development key
+     * @param timeout how long one delivery may take before it counts as failed; default 5s
+     * @param maxAttempts deliveries tried before a webhook is dead-lettered; default 8
+     * @param initialBackoff the pause before the first retry, doubled after each (with jitter); default 1s
+     * @param maxBackoff the longest pause between retries; default 60s
+     * @param queueLimit webhooks a single node keeps in memory for an unreachable receiver; beyond
+     *     them new ones are dropped and counted (a cluster queues in Redis instead); default 100000
+     */
+    public record Webhooks(String url, String keyId, Duration timeout, int maxAttempts, Duration initialBackoff,
+                           Duration maxBackoff, int queueLimit) {
+
+        public boolean enabled() {
+            return url != null && !url.isBlank();
+        }
+    }
+
     public static BifrostConfig defaults() {
         return new BifrostConfig(
                 new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true, List.of()),
@@ -131,6 +154,7 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 0),
                 new Ice(List.of(), "", Duration.ofHours(6)),
                 new Redis("", Duration.ofSeconds(10), 10_000),
-                new Sfu(List.of(), "", "", 500, Duration.ofSeconds(5), Duration.ofSeconds(5)));
+                new Sfu(List.of(), "", "", 500, Duration.ofSeconds(5), Duration.ofSeconds(5)),
+                new Webhooks("", "", Duration.ofSeconds(5), 8, Duration.ofSeconds(1), Duration.ofSeconds(60), 100_000));
     }
 }

@@ -142,7 +142,7 @@ public final class ConfigLoader {
             return; // an empty file is a valid "all defaults"
         }
         if (!parsed.isObject()) {
-            throw new ConfigException(origin + " must be a YAML mapping of groups (server, auth, rooms, limits, ice, redis, sfu)");
+            throw new ConfigException(origin + " must be a YAML mapping of groups (server, auth, rooms, limits, ice, redis, sfu, webhooks)");
         }
         merge(tree, (ObjectNode) parsed, "", origin, sources);
     }
@@ -297,7 +297,7 @@ public final class ConfigLoader {
         BifrostConfig.Auth resolved = new BifrostConfig.Auth(auth.hmacKeys(), auth.publicKeys(), auth.jwksUrl(),
                 auth.jwksCacheTtl(), auth.audience(), auth.clockSkew(), dir.resolve("dev-key").toString());
         return new BifrostConfig(config.server(), resolved, config.rooms(), config.limits(), config.ice(), config.redis(),
-                config.sfu());
+                config.sfu(), config.webhooks());
     }
 
     private static String path(JsonMappingException e) {

@@ -78,8 +78,34 @@ final class ConfigValidator {
         }
         check.that(c.ice().turnCredentialTtl().compareTo(Duration.ofMinutes(1)) >= 0, "ice.turnCredentialTtl",
                 "must be at least 1m");
+        webhooks(c, check);
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    private static void webhooks(BifrostConfig c, Check check) {
+        BifrostConfig.Webhooks w = c.webhooks();
+        check.that(positive(w.timeout()), "webhooks.timeout", "must be positive");
+        check.that(w.maxAttempts() >= 1, "webhooks.maxAttempts", "must be at least 1");
+        check.that(positive(w.initialBackoff()), "webhooks.initialBackoff", "must be positive");
+        check.that(w.maxBackoff().compareTo(w.initialBackoff()) >= 0, "webhooks.maxBackoff",
+                "must be at least webhooks.initialBackoff (" + Durations.format(w.initialBackoff()) + ")");
+        check.that(w.queueLimit() >= 1, "webhooks.queueLimit", "must be at least 1");
+        if (!w.enabled()) {
+            check.that(w.keyId().isEmpty(), "webhooks.keyId", "is set, but webhooks.url is not");
+            return;
+        }
+        check.that(w.url().startsWith("https://") || w.url().startsWith("http://"), "webhooks.url",
+                "must be an http(s) URL, got '" + w.url() + "'");
+        Map<String, String> keys = c.auth().hmacKeys();
+        if (!w.keyId().isEmpty()) {
+            check.that(keys.containsKey(w.keyId()), "webhooks.keyId",
+                    "must name a key of auth.hmacKeys, which has " + (keys.isEmpty() ? "none" : String.join(", ", keys.keySet())));
+        } else {
+            check.that(keys.size() == 1 || c.auth().developmentMode(), "webhooks.keyId", keys.isEmpty()
+                    ? "must be set: webhooks are signed with an HMAC key of auth.hmacKeys, and none is configured"
+                    : "must name the key of auth.hmacKeys that signs webhooks, one of " + String.join(", ", keys.keySet()));
         }
     }
 

@@ -153,7 +153,7 @@ final class RestApi {
             need(grants, grants.roomAdmin(), "roomAdmin", room);
             return rooms.participants(room).thenApply(list -> {
                 ArrayNode array = JSON_MAPPER.createArrayNode();
-                list.forEach(participant -> array.add(participant(participant)));
+                list.forEach(participant -> array.add(BackendJson.participant(participant)));
                 ObjectNode body = JSON_MAPPER.createObjectNode();
                 body.set("participants", array);
                 return new Answer(200, body.toString());
@@ -446,25 +446,6 @@ final class RestApi {
     }
 
     private static Answer participantAnswer(Participant participant) {
-        return new Answer(200, participant(participant).toString());
-    }
-
-    private static ObjectNode participant(Participant p) {
-        ObjectNode node = JSON_MAPPER.createObjectNode();
-        node.put("id", p.id());
-        node.put("identity", p.identity());
-        node.put("name", p.name());
-        node.put("role", p.role().wireName());
-        node.put("metadata", p.metadata());
-        node.put("handRaised", p.handRaised());
-        node.put("muted", p.muted());
-        node.put("publishing", p.publishing());
-        ObjectNode permissions = node.putObject("permissions");
-        permissions.put("canPublish", p.grants().canPublish());
-        permissions.put("canSubscribe", p.grants().canSubscribe());
-        permissions.put("canPublishData", p.grants().canPublishData());
-        permissions.put("roomAdmin", p.grants().roomAdmin());
-        permissions.put("hidden", p.grants().hidden());
-        return node;
+        return new Answer(200, BackendJson.participant(participant).toString());
     }
 }

@@ -347,7 +347,8 @@ class ConfigLoaderTest {
 
         Map<String, String> values = Map.of("auth.hmacKeys", "app1=" + SECRET_A, "auth.publicKeys", "",
                 "ice.urls", "stun:stun.example.org:3478", "sfu.janus", "ws://10.0.0.5:8188,ws://10.0.0.6:8188",
-                "server.allowedOrigins", "https://app.example.org,http://localhost:5173");
+                "server.allowedOrigins", "https://app.example.org,http://localhost:5173",
+                "webhooks.url", "https://backend.example.org/bifrost");
         for (Map.Entry<String, String> key : ConfigLoader.describeDefaults().entrySet()) {
             String value = values.getOrDefault(key.getKey(), key.getValue());
             String env = ConfigLoader.envName(key.getKey());
@@ -427,7 +428,8 @@ class ConfigLoaderTest {
         BifrostConfig.Auth a = d.auth();
         String devKeyFile = java.nio.file.Path.of(System.getProperty("user.home"), ".bifrost", "dev-key").toString();
         return new BifrostConfig(d.server(), new BifrostConfig.Auth(a.hmacKeys(), a.publicKeys(), a.jwksUrl(),
-                a.jwksCacheTtl(), a.audience(), a.clockSkew(), devKeyFile), d.rooms(), d.limits(), d.ice(), d.redis(), d.sfu());
+                a.jwksCacheTtl(), a.audience(), a.clockSkew(), devKeyFile), d.rooms(), d.limits(), d.ice(), d.redis(), d.sfu(),
+                d.webhooks());
     }
 
     @Test

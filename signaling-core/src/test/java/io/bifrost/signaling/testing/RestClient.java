@@ -101,6 +101,15 @@ public final class RestClient {
         return operations;
     }
 
+    /** Checks a webhook body against the document's {@code webhooks} entry for its event. */
+    public void checkWebhook(JsonNode body) {
+        String event = body.path("event").asText();
+        JsonNode documented = openApi.path("webhooks").path(event).path("post");
+        assertThat(documented.isMissingNode()).as("webhook %s is documented", event).isFalse();
+        JsonNode schema = resolve(documented.path("requestBody")).path("content").path("application/json").path("schema");
+        assertThat(schema(schema).validate(body)).as("webhook %s against the document", body).isEmpty();
+    }
+
     private void check(String method, String template, int status, JsonNode body, String contentType) {
         String operation = method + " " + template;
         if (status == 405) { // a method the path does not have, so no operation documents the answer

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bifrost.auth.Grants;
 import io.bifrost.auth.Role;
+import io.bifrost.auth.RoomMode;
+import io.bifrost.rooms.hooks.RoomHook;
 import io.bifrost.rooms.room.LeaveReason;
 import io.bifrost.rooms.room.Participant;
 import io.bifrost.rooms.room.RoomEvent;
@@ -48,6 +50,24 @@ final class EventCodec {
             default:
                 throw new IllegalArgumentException("room " + room + " event " + seq + " has an unknown type: " + text);
         }
+    }
+
+    /**
+     * A hook as the room scripts record it: {@code {"t":"started","mode":…}}, {@code {"t":"finished"}},
+     * {@code {"t":"joined","p":…}}, {@code {"t":"left","reason":…,"p":…}} or
+     * {@code {"t":"changed","change":…,"before":…,"p":…}}, participants as stored.
+     */
+    RoomHook decodeHook(String room, String text) {
+        JsonNode node = read(text);
+        return switch (node.path("t").asText()) {
+            case "started" -> new RoomHook.Started(RoomMode.fromWire(node.path("mode").asText()));
+            case "finished" -> new RoomHook.Finished();
+            case "joined" -> new RoomHook.Joined(participant(node.path("p")));
+            case "left" -> new RoomHook.Left(participant(node.path("p")), LeaveReason.fromWire(node.path("reason").asText()));
+            case "changed" -> new RoomHook.Changed(node.path("change").asText(), participant(node.path("before")),
+                    participant(node.path("p")));
+            default -> throw new IllegalArgumentException("room " + room + " has a hook of an unknown type: " + text);
+        };
     }
 
     String encode(Participant participant) {

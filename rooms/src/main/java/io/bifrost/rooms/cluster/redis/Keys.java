@@ -59,11 +59,39 @@ final class Keys {
         return room(room, "identities");
     }
 
-    /** The keys the room scripts take, in this order; all but settings go when the room empties. */
+    /**
+     * Stream: the room's hooks not yet delivered as webhooks, oldest first; field {@code h} the
+     * hook as JSON. Like settings it outlives the room's last participant, until delivered.
+     */
+    static String hooks(String room) {
+        return room(room, "hooks");
+    }
+
+    /** String, expiring: the node delivering the room's hooks; one at a time, so they leave in order. */
+    static String hookLease(String room) {
+        return room(room, "hook-lease");
+    }
+
+    /** The keys the room scripts take, in this order; all but settings and hooks go when the room empties. */
     static String[] roomKeys(String room) {
         return new String[] {members(room), where(room), sessions(room), nodes(room), seq(room), events(room), mode(room),
                 settings(room), identities(room)};
     }
+
+    /** The keys of a room whose scripts record hooks: {@link #roomKeys} and the hooks. */
+    static String[] roomKeysWithHooks(String room) {
+        return new String[] {members(room), where(room), sessions(room), nodes(room), seq(room), events(room), mode(room),
+                settings(room), identities(room), hooks(room)};
+    }
+
+    /**
+     * Set: rooms that may have hooks to deliver (a superset), where a node looks for rooms whose
+     * delivering node stopped.
+     */
+    static final String HOOK_ROOMS = "bifrost:{cluster}:hook-rooms";
+
+    /** Stream, capped: webhooks given up after the retry budget, for operators to inspect and replay. */
+    static final String DEAD_HOOKS = "bifrost:{cluster}:hooks-dead";
 
     /**
      * Sorted set: room → when a join or the backend last touched it, in milliseconds. A superset

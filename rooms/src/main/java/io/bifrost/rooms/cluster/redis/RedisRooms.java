@@ -45,6 +45,7 @@ public final class RedisRooms implements Rooms {
     private final Emptied emptied;
     private final DuplicateIdentity duplicates;
     private final EventCodec codec;
+    private final RedisHookQueue hooks; // null when the cluster sends no webhooks
     /** How long a stopping node waits for its last room scripts (the leaves of its sessions) to be answered. */
     private static final long CLOSE_WAIT_MILLIS = 3000;
     /** A listed room that no longer exists is dropped from the list once nobody touched it for this long. */
@@ -66,6 +67,12 @@ public final class RedisRooms implements Rooms {
 
     /** @param duplicates what a room does when an identity already in it joins again */
     public RedisRooms(RedisStreamsBus bus, int capacity, DuplicateIdentity duplicates, Emptied emptied) {
+        this(bus, capacity, duplicates, emptied, null);
+    }
+
+    /** @param hooks where the rooms' hooks are queued for webhooks, or null when the cluster sends none */
+    public RedisRooms(RedisStreamsBus bus, int capacity, DuplicateIdentity duplicates, Emptied emptied,
+                      RedisHookQueue hooks) {
         if (capacity < 1) {
             throw new IllegalArgumentException("room capacity must be at least 1, got " + capacity);
         }
@@ -74,6 +81,7 @@ public final class RedisRooms implements Rooms {
         this.emptied = emptied;
         this.duplicates = duplicates;
         this.codec = bus.codec();
+        this.hooks = hooks;
         bus.link().load(RoomScripts.ALL);
     }
 
@@ -84,7 +92,7 @@ public final class RedisRooms implements Rooms {
         bus.redis().zadd(Keys.ROOMS, System.currentTimeMillis(), room);
         String hidden = participant.hidden() ? "1" : "0";
         String joinedJson = codec.encode(new RoomEvent.ParticipantJoined(room, 0, participant));
-        whenDone(RoomScripts.JOIN.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+        whenDone(this.<List<Object>>runHooked(RoomScripts.JOIN, ScriptOutputType.MULTI, room,
                 participant.id(), sessionId, bus.nodeId(), codec.encode(participant), Integer.toString(capacity), hidden,
                 joinedJson, Long.toString(bus.streamCap()), mode.wireName(), duplicates.wireName(), participant.identity()),
                 (result, failure) -> {
@@ -180,7 +188,7 @@ public final class RedisRooms implements Rooms {
 
     /** Removes every participant a dead node held, in every room it held some; each leaves with {@code node-failure}. */
     CompletionStage<?> reap(String deadNode, String room) {
-        return RoomScripts.REAP.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+        return this.<List<Object>>runHooked(RoomScripts.REAP, ScriptOutputType.MULTI, room,
                 deadNode, Long.toString(bus.streamCap())).thenAccept(result -> {
             List<?> nodes = (List<?>) result.get(0);
             reportEmptied(room, (String) result.get(1));
@@ -262,7 +270,7 @@ public final class RedisRooms implements Rooms {
     @Override
     public CompletionStage<RoomInfo> create(String room, RoomSettings settings) {
         bus.redis().zadd(Keys.ROOMS, System.currentTimeMillis(), room);
-        return RoomScripts.CREATE.<Long>run(bus.redis(), ScriptOutputType.INTEGER, Keys.roomKeys(room),
+        return this.<Long>runHooked(RoomScripts.CREATE, ScriptOutputType.INTEGER, room,
                 settings.mode().wireName(), Integer.toString(settings.capacity()), settings.metadata()).thenCompose(created -> {
             if (created == 0) {
                 return CompletableFuture.failedFuture(new RoomException(RoomException.Kind.CONFLICT, "room " + room + " exists"));
@@ -274,7 +282,7 @@ public final class RedisRooms implements Rooms {
 
     @Override
     public CompletionStage<Void> delete(String room) {
-        return RoomScripts.DELETE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+        return this.<List<Object>>runHooked(RoomScripts.DELETE, ScriptOutputType.MULTI, room,
                 Long.toString(bus.streamCap())).thenCompose(result -> {
             if ((Long) result.get(0) == 0) {
                 return CompletableFuture.failedFuture(noRoom(room));
@@ -305,7 +313,7 @@ public final class RedisRooms implements Rooms {
 
     @Override
     public CompletionStage<Participant> remove(String room, String participantId) {
-        return RoomScripts.LEAVE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+        return this.<List<Object>>runHooked(RoomScripts.LEAVE, ScriptOutputType.MULTI, room,
                 participantId, LeaveReason.REMOVED.wireName(), Long.toString(bus.streamCap())).thenCompose(result -> {
             if (result.isEmpty()) {
                 return CompletableFuture.failedFuture(noParticipant(room, participantId));
@@ -332,7 +340,7 @@ public final class RedisRooms implements Rooms {
             return CompletableFuture.failedFuture(new RoomException(RoomException.Kind.FORBIDDEN,
                     "the " + change.wireName() + " of participant " + participantId + " cannot be changed this way"));
         }
-        return RoomScripts.UPDATE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(room),
+        return this.<List<Object>>runHooked(RoomScripts.UPDATE, ScriptOutputType.MULTI, room,
                 "", participantId, change.wireName(), scriptValue(change), scriptGrants(change),
                 Long.toString(bus.streamCap())).thenCompose(result -> {
             String verdict = (String) result.get(0);
@@ -394,6 +402,21 @@ public final class RedisRooms implements Rooms {
             }
         }
         local.clear();
+    }
+
+    /**
+     * Runs a room script that may record hooks: with the hooks key when the cluster sends
+     * webhooks, and then tells the hook queue that the room may have some.
+     */
+    private <T> CompletionStage<T> runHooked(Script script, ScriptOutputType type, String room, String... args) {
+        if (hooks == null) {
+            return script.run(bus.redis(), type, Keys.roomKeys(room), args);
+        }
+        return script.<T>run(bus.redis(), type, Keys.roomKeysWithHooks(room), args).whenComplete((result, failure) -> {
+            if (failure == null) {
+                hooks.written(room);
+            }
+        });
     }
 
     /** Runs {@code then} when the script answered, counting it in flight until {@code then} returned. */
@@ -499,7 +522,7 @@ public final class RedisRooms implements Rooms {
         @Override
         public void leave(String participantId, LeaveReason reason) {
             forget(name, participantId);
-            whenDone(RoomScripts.LEAVE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(name),
+            whenDone(RedisRooms.this.<List<Object>>runHooked(RoomScripts.LEAVE, ScriptOutputType.MULTI, name,
                     participantId, reason.wireName(), Long.toString(bus.streamCap())), (result, failure) -> {
                 if (failure != null) {
                     log.error("{}: {} could not leave in Redis; its node's failure will remove it", name, participantId, failure);
@@ -538,7 +561,7 @@ public final class RedisRooms implements Rooms {
         public void update(String by, String target, ParticipantChange change, LongConsumer applied,
                            Consumer<RoomException> refused) {
             String grants = scriptGrants(change);
-            whenDone(RoomScripts.UPDATE.<List<Object>>run(bus.redis(), ScriptOutputType.MULTI, Keys.roomKeys(name),
+            whenDone(RedisRooms.this.<List<Object>>runHooked(RoomScripts.UPDATE, ScriptOutputType.MULTI, name,
                     by, target, change.wireName(), scriptValue(change), grants, Long.toString(bus.streamCap())), (result, failure) -> {
                 if (failure != null) {
                     log.error("{}: changing the {} of {} failed in Redis", name, change.wireName(), target, failure);

@@ -3,20 +3,33 @@ package io.bifrost.rooms.cluster.redis;
 /**
  * The Lua scripts that change a room. Each runs atomically on the room's keys (one hash tag, so
  * one cluster slot), so a room's {@code seq} and membership change together. Room scripts take
- * {@link Keys#roomKeys} as KEYS: members, where, sessions, nodes, seq, events, mode, settings, identities.
+ * {@link Keys#roomKeys} as KEYS: members, where, sessions, nodes, seq, events, mode, settings, identities,
+ * and the room's hooks when the cluster sends webhooks.
  */
 final class RoomScripts {
     private RoomScripts() {}
 
     /**
+     * Records a hook (see {@code RoomHook} and {@link EventCodec#decodeHook}) in the same step as
+     * the change it reports, so a hook is never lost nor recorded for a change that did not
+     * happen. Without a hooks key the cluster sends no webhooks and nothing is recorded.
+     */
+    private static final String HOOK_FUNCTION = """
+            local function hook(fact)
+              if KEYS[10] then redis.call('XADD', KEYS[10], '*', 'h', fact) end
+            end
+            """;
+
+    /**
      * Removes a participant and appends its leave event; shared by LEAVE, REAP, DELETE and JOIN
      * (which replaces a duplicate and must not empty the room it is about to join).
      */
-    private static final String LEAVE_FUNCTION = """
+    private static final String LEAVE_FUNCTION = HOOK_FUNCTION + """
             local emptied = ''
             local function leave(pid, reason, maxlen, keep)
               local p = redis.call('HGET', KEYS[1], pid)
               if not p then return nil end
+              hook('{"t":"left","reason":"' .. reason .. '","p":' .. p .. '}')
               local decoded = cjson.decode(p)
               if redis.call('HGET', KEYS[9], decoded.identity) == pid then redis.call('HDEL', KEYS[9], decoded.identity) end
               local w = redis.call('HGET', KEYS[2], pid)
@@ -35,6 +48,7 @@ final class RoomScripts {
               end
               if not keep and redis.call('HLEN', KEYS[1]) == 0 then
                 emptied = redis.call('GET', KEYS[7]) or 'mesh'
+                if redis.call('EXISTS', KEYS[8]) == 0 then hook('{"t":"finished"}') end
                 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[9])
               end
               return {seq, event, node}
@@ -50,6 +64,7 @@ final class RoomScripts {
      * seq (-1 if hidden), leave event JSON}}.
      */
     static final Script JOIN = new Script(LEAVE_FUNCTION + """
+            local starts = redis.call('HLEN', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[8]) == 0
             local replaced = {}
             local same = ARGV[10] ~= 'allow' and redis.call('HGET', KEYS[9], ARGV[11])
             if same and redis.call('HEXISTS', KEYS[1], same) == 1 then
@@ -60,6 +75,8 @@ final class RoomScripts {
             end
             if redis.call('HLEN', KEYS[1]) >= tonumber(redis.call('HGET', KEYS[8], 'capacity') or ARGV[5]) then return {-1} end
             redis.call('SET', KEYS[7], redis.call('HGET', KEYS[8], 'mode') or ARGV[9], 'NX') -- a new room's mode; a room keeps its own
+            if starts then hook('{"t":"started","mode":"' .. redis.call('GET', KEYS[7]) .. '"}') end
+            hook('{"t":"joined","p":' .. ARGV[4] .. '}')
             local others = redis.call('HVALS', KEYS[1])
             local seq
             if ARGV[6] == '1' then
@@ -93,9 +110,10 @@ final class RoomScripts {
      * Creates a room that stays until deleted. ARGV: mode, capacity, metadata. Returns 0 when
      * the room exists (created before, or made by a join and not empty), else 1.
      */
-    static final Script CREATE = new Script("""
+    static final Script CREATE = new Script(HOOK_FUNCTION + """
             if redis.call('EXISTS', KEYS[8]) == 1 or redis.call('HLEN', KEYS[1]) > 0 then return 0 end
             redis.call('HSET', KEYS[8], 'mode', ARGV[1], 'capacity', ARGV[2], 'metadata', ARGV[3])
+            hook('{"t":"started","mode":"' .. ARGV[1] .. '"}')
             return 1
             """);
 
@@ -108,6 +126,7 @@ final class RoomScripts {
             local created = redis.call('DEL', KEYS[8])
             local members = redis.call('HKEYS', KEYS[1])
             if created == 0 and #members == 0 then return {0} end
+            if #members == 0 then hook('{"t":"finished"}') end -- else the last leave records it
             local result = {1, redis.call('HKEYS', KEYS[4]), ''}
             for i = 1, #members do
               local left = leave(members[i], 'room-deleted', ARGV[1])
@@ -217,7 +236,7 @@ final class RoomScripts {
      * grants as JSON (role, permissions), stream cap. Returns {'not-found', id}, {'forbidden', why},
      * {'same', participant JSON}, {'hidden', participant JSON} or {'ok', seq, participant JSON, nodes}.
      */
-    static final Script UPDATE = new Script("""
+    static final Script UPDATE = new Script(HOOK_FUNCTION + """
             local by = nil
             if ARGV[1] ~= '' then
               local byJson = redis.call('HGET', KEYS[1], ARGV[1])
@@ -267,8 +286,10 @@ final class RoomScripts {
             local same = true
             for i = 1, #before do if before[i] ~= after[i] then same = false end end
             if same then return {'same', json} end
+            local was = json
             json = cjson.encode(p)
             redis.call('HSET', KEYS[1], ARGV[2], json)
+            hook('{"t":"changed","change":"' .. change .. '","before":' .. was .. ',"p":' .. json .. '}')
             if p.grants.hidden then return {'hidden', json} end
             local seq = redis.call('INCR', KEYS[5])
             redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'e',
