@@ -25,6 +25,7 @@ import io.bifrost.signaling.session.Fanout;
 import io.bifrost.signaling.session.IceServers;
 import io.bifrost.signaling.session.SessionLimits;
 import io.bifrost.signaling.session.Sessions;
+import io.bifrost.signaling.session.TokenRefresh;
 import io.bifrost.signaling.transport.SignalingServer;
 import java.io.IOException;
 import java.net.URI;
@@ -33,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -116,7 +118,8 @@ public final class Bifrost implements AutoCloseable {
                 new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
                         l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow()),
                 new IceServers(config.ice().urls(), config.ice().turnSecret(), config.ice().turnCredentialTtl(), Clock.systemUTC()),
-                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null);
+                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null,
+                tokenRefresh(config.auth(), devIssuer));
         metrics.gauges(sessions::count, bus::rooms);
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -277,6 +280,30 @@ public final class Bifrost implements AutoCloseable {
             builder.jwksUrl(URI.create(auth.jwksUrl()), auth.jwksCacheTtl());
         }
         return builder.build();
+    }
+
+    /**
+     * Fresh tokens are signed with the key that signed the session's token, so only tokens of an
+     * HMAC key this node holds are refreshed; the private key of a public key never reaches it.
+     */
+    private static TokenRefresh tokenRefresh(BifrostConfig.Auth auth, TokenIssuer devIssuerOrNull) {
+        Map<String, TokenIssuer> issuers = new HashMap<>();
+        if (devIssuerOrNull != null) {
+            issuers.put(DevKey.KEY_ID, devIssuerOrNull);
+        }
+        for (Map.Entry<String, String> e : auth.hmacKeys().entrySet()) {
+            issuers.put(e.getKey(), TokenIssuer.hmac(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8))
+                    .withAudience(auth.audience()));
+        }
+        boolean asymmetric = !auth.publicKeys().isEmpty() || (auth.jwksUrl() != null && !auth.jwksUrl().isBlank());
+        if (asymmetric && issuers.isEmpty()) {
+            log.info("Join tokens are verified with public keys only (auth.publicKeys, auth.jwksUrl): this node cannot"
+                    + " sign fresh ones, so clients need a new token from the app's backend before theirs expires");
+        } else if (asymmetric) {
+            log.info("Tokens signed with auth.hmacKeys are refreshed before they expire; tokens signed with"
+                    + " auth.publicKeys or auth.jwksUrl keys are not, as this node cannot sign with those");
+        }
+        return new TokenRefresh(issuers, Clock.systemUTC());
     }
 
     private static DevKey devKey(BifrostConfig config) throws ConfigException {
