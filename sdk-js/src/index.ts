@@ -64,5 +64,6 @@ export type {
   SfuResetFrame,
   SfuTarget,
   SignalFrame,
+  TokenFrame,
   UnpublishRequest,
 } from './protocol.js';

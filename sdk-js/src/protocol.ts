@@ -169,6 +169,11 @@ export interface AckFrame { type: 'ack'; id?: string; seq?: number }
 export interface PongFrame { type: 'pong'; id?: string }
 export interface ErrorFrame { type: 'error'; id?: string; code: ServerErrorCode; message: string }
 export interface DisconnectFrame { type: 'disconnect'; reason: string; reconnect: boolean }
+/**
+ * A fresh join token for this participant, sent before the current one expires; reconnect with
+ * it from now on. `expiresAt` is its `exp` in milliseconds since the Unix epoch.
+ */
+export interface TokenFrame { type: 'token'; token: string; expiresAt: number }
 
 export type SignalFrame = OfferFrame | AnswerFrame | CandidateFrame;
 export type ServerMessage =
@@ -185,7 +190,8 @@ export type ServerMessage =
   | AckFrame
   | PongFrame
   | ErrorFrame
-  | DisconnectFrame;
+  | DisconnectFrame
+  | TokenFrame;
 export type ServerMessageType = ServerMessage['type'];
 
 export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
@@ -193,7 +199,7 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
 ];
 export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
   'joined', 'resumed', 'participant-joined', 'participant-left', 'participant-updated', 'listeners', 'offer', 'answer',
-  'candidate', 'sfu-reset', 'chat', 'message', 'ack', 'pong', 'error', 'disconnect',
+  'candidate', 'sfu-reset', 'chat', 'message', 'ack', 'pong', 'error', 'disconnect', 'token',
 ];
 
 // ------------------------------------------------------------------------------ client codec
@@ -371,6 +377,8 @@ export function decodeServer(text: string): ServerMessage {
     }
     case 'disconnect':
       return { type, reason: requiredString(root, 'reason', undefined), reconnect: root.reconnect === true };
+    case 'token':
+      return { type, token: requiredString(root, 'token', undefined), expiresAt: number(root, 'expiresAt') };
     default:
       throw new ProtocolError(`unknown message type '${abbreviate(type)}'`);
   }
@@ -450,6 +458,10 @@ export function encodeServer(message: ServerMessage): string {
     case 'disconnect':
       out.reason = message.reason;
       out.reconnect = message.reconnect;
+      break;
+    case 'token':
+      out.token = message.token;
+      out.expiresAt = message.expiresAt;
       break;
   }
   return JSON.stringify(out);

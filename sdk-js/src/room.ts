@@ -119,6 +119,12 @@ export interface RoomEvents {
   reconnecting: (attempt: number, delayMs: number) => void;
   /** A reconnect succeeded; `how` says whether the session was resumed or the room rejoined. */
   reconnected: (how: ReconnectOutcome) => void;
+  /**
+   * The server sent a fresh join token before the current one expires (`expiresAt`: its
+   * expiry, milliseconds since the Unix epoch). The room keeps it and reconnects with it, also
+   * as {@link Room.token}; keep it yourself only to connect again after the room ended.
+   */
+  tokenRefreshed: (token: string, expiresAt: number) => void;
   /** The room is over; the last event. `reason`: see {@link DisconnectReason}. */
   disconnected: (reason: DisconnectReason, error?: BifrostError) => void;
   /** Something failed without ending the room: an error answer nobody awaited, a WebRTC failure. */
@@ -172,7 +178,8 @@ export async function connect(url: string, token: string, options: ConnectOption
 export class Room {
   private readonly events = new Emitter<RoomEvents>();
   private readonly base: URL;
-  private readonly token: string;
+  /** The newest join token: the one connected with, then each one the server sent. */
+  private currentToken: string;
   private readonly options: ConnectOptions;
   private readonly policy: ReconnectPolicy;
   private readonly requestTimeoutMs: number;
@@ -210,10 +217,18 @@ export class Room {
   /** Use {@link connect}, which also opens the connection. */
   constructor(url: string, token: string, options: ConnectOptions) {
     this.base = serverBase(url);
-    this.token = token;
+    this.currentToken = token;
     this.options = options;
     this.policy = { ...DEFAULT_RECONNECT_POLICY, ...definedOnly(options.reconnect ?? {}) };
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /**
+   * The newest join token: the one you connected with until the server sends a fresh one
+   * before it expires (see the `tokenRefreshed` event). Every reconnect presents this one.
+   */
+  get token(): string {
+    return this.currentToken;
   }
 
   /** The room's name, from the token. */
@@ -423,7 +438,7 @@ export class Room {
 
   private newSignaling(resume?: ResumePoint): Signaling {
     const factory = this.options.webSocketFactory ?? ((url: string) => new WebSocket(url));
-    return new Signaling(signalingUrl(this.base, this.token, resume), { requestTimeoutMs: this.requestTimeoutMs, webSocketFactory: factory });
+    return new Signaling(signalingUrl(this.base, this.currentToken, resume), { requestTimeoutMs: this.requestTimeoutMs, webSocketFactory: factory });
   }
 
   /** What a reconnect asks the server to resume: this session, after the last event applied. */
@@ -443,7 +458,7 @@ export class Room {
 
   private validate() {
     const fetchFn = this.options.fetch ?? ((url: string, init?: RequestInit) => fetch(url, init));
-    return validateToken(fetchFn, validateUrl(this.base, this.token), this.requestTimeoutMs);
+    return validateToken(fetchFn, validateUrl(this.base, this.currentToken), this.requestTimeoutMs);
   }
 
   /**
@@ -814,6 +829,10 @@ export class Room {
         return;
       case 'sfu-reset':
         this.broadcast?.republish();
+        return;
+      case 'token':
+        this.currentToken = message.token;
+        this.events.emit('tokenRefreshed', message.token, message.expiresAt);
         return;
       default:
         return; // joined, resumed, ack, pong, error and disconnect are the Signaling's

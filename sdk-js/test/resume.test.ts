@@ -293,6 +293,33 @@ describe('resume', () => {
   });
 });
 
+describe('token refresh', () => {
+  test('the newest token from the server is kept, reported, and presented on every reconnect', async () => {
+    const { server, room, ws } = await callingRoom();
+    const refreshed: Array<[string, number]> = [];
+    room.on('tokenRefreshed', (token, expiresAt) => refreshed.push([token, expiresAt]));
+    assert.equal(room.token, 't');
+    ws.receive({ type: 'token', token: 'fresh-1', expiresAt: 1795345200000 });
+    await waitFor('the fresh token', () => refreshed.length === 1);
+    assert.deepEqual(refreshed, [['fresh-1', 1795345200000]]);
+    assert.equal(room.token, 'fresh-1');
+    ws.drop(1006);
+
+    const next = await server.socket(1);
+    assert.match(next.url, /^ws:\/\/h\/rtc\?access_token=fresh-1&session=s_p_me&lastSeq=10$/);
+    assert.deepEqual(server.validateCalls, ['http://h/rtc/validate?access_token=fresh-1']);
+    serve(next);
+    next.receive(resumedFrame('p_me', 10));
+    await waitFor('resumed', () => room.connectionState === 'connected');
+    next.receive({ type: 'token', token: 'fresh-2', expiresAt: 1795348800000 });
+    await waitFor('the next token', () => room.token === 'fresh-2');
+    next.drop(1006);
+
+    const third = await server.socket(2);
+    assert.match(third.url, /access_token=fresh-2&/);
+  });
+});
+
 describe('Signaling, resuming', () => {
   test('resume-failed before the first frame waits for the joined that follows it', async () => {
     const ws = new FakeWebSocket('ws://h/rtc?access_token=t&session=s_1&lastSeq=7');

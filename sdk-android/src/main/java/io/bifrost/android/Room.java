@@ -43,7 +43,6 @@ public final class Room {
     private final ScheduledExecutorService timers;
     private final ReconnectPolicy reconnect;
     private final String url;
-    private final String token;
     private final RoomListener listener;
     private final Executor events;
     private final CompletableFuture<Room> joined = new CompletableFuture<>();
@@ -66,6 +65,7 @@ public final class Room {
     private volatile boolean serverSaysReconnect;
     private volatile ScheduledFuture<?> keepalive;
     private volatile boolean leaving;
+    private volatile String token;       // the newest join token; every connect presents it
 
     Room(OkHttpClient http, Executor callbacks, ScheduledExecutorService timers, ReconnectPolicy reconnect, String url,
          String token, RoomListener listener) {
@@ -97,6 +97,15 @@ public final class Room {
         Wire next = new Wire();
         wire = next;
         http.newWebSocket(new Request.Builder().url(rtc.build()).build(), next);
+    }
+
+    /**
+     * The newest join token: the one the room was joined with until the server sends a fresh
+     * one before it expires ({@link RoomListener#onTokenRefreshed}). Every reconnect presents
+     * this one.
+     */
+    public String token() {
+        return token;
     }
 
     /** The room's name, from the token. */
@@ -230,6 +239,12 @@ public final class Room {
             case "disconnect":
                 serverReason = frame.getString("reason");
                 serverSaysReconnect = frame.getBoolean("reconnect");
+                return;
+            case "token":
+                String fresh = frame.getString("token");
+                long expiresAt = frame.getLong("expiresAt");
+                token = fresh;
+                events.execute(() -> listener.onTokenRefreshed(this, fresh, expiresAt));
                 return;
             case "participant-joined":
                 if (accept(frame)) {

@@ -34,6 +34,15 @@ public interface RoomListener {
      */
     default void onReconnected(Room room, String how) {}
 
+    /**
+     * The server sent a fresh join token before the current one expires. The room keeps it and
+     * reconnects with it ({@link Room#token()}); keep it yourself only to join again after the
+     * room ended.
+     *
+     * @param expiresAt the token's expiry, in milliseconds since the Unix epoch
+     */
+    default void onTokenRefreshed(Room room, String token, long expiresAt) {}
+
     /** Something failed without ending the room, such as an error answer nobody awaited. */
     default void onError(Room room, BifrostException error) {}
 

@@ -60,6 +60,7 @@ class RoomIT {
     /** Every event a listener hears, as a short line. */
     private static final class Events implements RoomListener {
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> tokens = new LinkedBlockingQueue<>(); // apart: they come on the server's schedule
 
         @Override public void onParticipantJoined(Room room, Participant p) { lines.add("joined " + p.identity()); }
         @Override public void onParticipantLeft(Room room, Participant p, String reason) { lines.add("left " + p.identity() + " " + reason); }
@@ -69,6 +70,7 @@ class RoomIT {
         @Override public void onChat(Room room, ChatMessage m) { lines.add("chat " + m.seq() + " " + m.text()); }
         @Override public void onReconnecting(Room room, int attempt, long delayMillis) { lines.add("reconnecting " + attempt); }
         @Override public void onReconnected(Room room, String how) { lines.add("reconnected " + how); }
+        @Override public void onTokenRefreshed(Room room, String token, long expiresAt) { tokens.add(token); }
         @Override public void onDisconnected(Room room, String reason, BifrostException error) {
             lines.add("disconnected " + reason + (error == null ? "" : " " + error.code()));
         }
@@ -186,6 +188,37 @@ class RoomIT {
     }
 
     @Test
+    void afterItsTokenExpiredADroppedConnectionComesBackWithTheRefreshedToken() throws Exception {
+        // No clock skew: the original token is refused the moment it expires.
+        Bifrost strict = Bifrost.create(ConfigLoader.load(null, Map.of(), Map.of(
+                "server.host", "127.0.0.1", "server.port", "0", "server.shutdownGrace", "1s", "rooms.resumeWindow", "10s",
+                "auth.clockSkew", "0s", "auth.hmacKeys", KEY_ID + "=" + SECRET))).start();
+        try {
+            Events events = new Events();
+            Instant issued = Instant.now();
+            String original = ISSUER.issue(TokenRequest.builder("sdk-refresh", "hal").role(Role.LISTENER)
+                    .ttl(Duration.ofSeconds(4)).build());
+            Room hal = client.connect("http://127.0.0.1:" + strict.port(), original, events).get(10, TimeUnit.SECONDS);
+            String fresh = events.tokens.poll(10, TimeUnit.SECONDS);
+            assertThat(fresh).as("a fresh token before the original expired").isNotNull().isNotEqualTo(original);
+            assertThat(Instant.now()).isBefore(issued.plusSeconds(4));
+            assertThat(hal.token()).isEqualTo(fresh);
+
+            // exp is whole seconds, at most 4 s after issuing: the original is refused from here on.
+            Thread.sleep(Duration.between(Instant.now(), issued.plusMillis(4_200)).toMillis());
+            assertThat(refusal(strict, original)).isEqualTo("unauthorized/expired");
+            String id = hal.localParticipant().id();
+            assertThat(strict.dropConnection(id)).isTrue();
+            assertThat(events.next()).isEqualTo("reconnecting 1");
+            assertThat(events.next()).isEqualTo("reconnected resumed");
+            assertThat(hal.localParticipant().id()).as("the same participant").isEqualTo(id);
+            hal.leave().get(10, TimeUnit.SECONDS);
+        } finally {
+            strict.stop();
+        }
+    }
+
+    @Test
     void withReconnectingOffADroppedConnectionEndsTheRoom() throws Exception {
         try (BifrostClient once = new BifrostClient.Builder().reconnect(ReconnectPolicy.NEVER).build()) {
             Events events = new Events();
@@ -212,6 +245,14 @@ class RoomIT {
     }
 
     private static String refusal(String token) throws InterruptedException {
+        return refusal(url, token);
+    }
+
+    private static String refusal(Bifrost on, String token) throws InterruptedException {
+        return refusal("http://127.0.0.1:" + on.port(), token);
+    }
+
+    private static String refusal(String url, String token) throws InterruptedException {
         try {
             Room room = client.connect(url, token, new Events()).get(10, TimeUnit.SECONDS);
             room.leave();

@@ -29,6 +29,7 @@ import io.bifrost.signaling.session.Fanout;
 import io.bifrost.signaling.session.IceServers;
 import io.bifrost.signaling.session.SessionLimits;
 import io.bifrost.signaling.session.Sessions;
+import io.bifrost.signaling.session.TokenRefresh;
 import io.bifrost.signaling.transport.SignalingServer;
 import io.bifrost.signaling.webhooks.WebhookDispatcher;
 import java.io.IOException;
@@ -39,6 +40,7 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,6 +94,7 @@ public final class Bifrost implements AutoCloseable {
         this.devIssuer = devKey == null ? null
                 : TokenIssuer.hmac(devKey.keyId(), devKey.secret()).withAudience(config.auth().audience());
         TokenVerifier verifier = verifier(config, devKey);
+        Map<String, TokenIssuer> hmacIssuers = hmacIssuers(config.auth(), devIssuer);
         Codec codec = new Codec();
         // asyncMode: rooms' tasks are FIFO event-style work, never joined, which is what async mode is for.
         this.roomThreads = new ForkJoinPool(Runtime.getRuntime().availableProcessors(),
@@ -133,11 +136,12 @@ public final class Bifrost implements AutoCloseable {
                 new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
                         l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow()),
                 new IceServers(config.ice().urls(), config.ice().turnSecret(), config.ice().turnCredentialTtl(), Clock.systemUTC()),
-                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null);
+                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null,
+                tokenRefresh(config.auth(), hmacIssuers));
         metrics.gauges(sessions::count, bus::rooms);
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
         this.webhooks = hookQueue == null ? null
-                : new WebhookDispatcher(hookQueue, config.webhooks(), webhookSigner(config, devKey), metrics);
+                : new WebhookDispatcher(hookQueue, config.webhooks(), webhookSigner(config, hmacIssuers), metrics);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bifrost-sweeper");
             t.setDaemon(true);
@@ -272,16 +276,13 @@ public final class Bifrost implements AutoCloseable {
     }
 
     /** The key the validated configuration names for webhooks: {@code webhooks.keyId}, the only HMAC key, or the dev key. */
-    private static TokenIssuer webhookSigner(BifrostConfig config, DevKey devKeyOrNull) {
+    private static TokenIssuer webhookSigner(BifrostConfig config, Map<String, TokenIssuer> hmacIssuers) {
         Map<String, String> keys = config.auth().hmacKeys();
         String keyId = config.webhooks().keyId();
-        if (keyId.isEmpty() && keys.size() == 1) {
-            keyId = keys.keySet().iterator().next();
-        }
         if (keyId.isEmpty()) {
-            return TokenIssuer.hmac(devKeyOrNull.keyId(), devKeyOrNull.secret());
+            keyId = keys.size() == 1 ? keys.keySet().iterator().next() : DevKey.KEY_ID;
         }
-        return TokenIssuer.hmac(keyId, keys.get(keyId).getBytes(StandardCharsets.UTF_8));
+        return hmacIssuers.get(keyId);
     }
 
     private static SfuBridge configuredSfu(BifrostConfig.Sfu sfu) {
@@ -334,6 +335,35 @@ public final class Bifrost implements AutoCloseable {
             builder.jwksUrl(URI.create(auth.jwksUrl()), auth.jwksCacheTtl());
         }
         return builder.build();
+    }
+
+    /**
+     * Fresh tokens are signed with the key that signed the session's token, so only tokens of an
+     * HMAC key this node holds are refreshed; the private key of a public key never reaches it.
+     */
+    private static TokenRefresh tokenRefresh(BifrostConfig.Auth auth, Map<String, TokenIssuer> issuers) {
+        boolean asymmetric = !auth.publicKeys().isEmpty() || (auth.jwksUrl() != null && !auth.jwksUrl().isBlank());
+        if (asymmetric && issuers.isEmpty()) {
+            log.info("Join tokens are verified with public keys only (auth.publicKeys, auth.jwksUrl): this node cannot"
+                    + " sign fresh ones, so clients need a new token from the app's backend before theirs expires");
+        } else if (asymmetric) {
+            log.info("Tokens signed with auth.hmacKeys are refreshed before they expire; tokens signed with"
+                    + " auth.publicKeys or auth.jwksUrl keys are not, as this node cannot sign with those");
+        }
+        return new TokenRefresh(issuers, Clock.systemUTC());
+    }
+
+    /** The HMAC keys this node holds (the dev key among them, in development), as issuers by key id. */
+    private static Map<String, TokenIssuer> hmacIssuers(BifrostConfig.Auth auth, TokenIssuer devIssuerOrNull) {
+        Map<String, TokenIssuer> issuers = new HashMap<>();
+        if (devIssuerOrNull != null) {
+            issuers.put(DevKey.KEY_ID, devIssuerOrNull);
+        }
+        for (Map.Entry<String, String> e : auth.hmacKeys().entrySet()) {
+            issuers.put(e.getKey(), TokenIssuer.hmac(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8))
+                    .withAudience(auth.audience()));
+        }
+        return issuers;
     }
 
     private static DevKey devKey(BifrostConfig config) throws ConfigException {

@@ -31,6 +31,7 @@ public final class Frames {
         REQUIRED.put("pong", new String[] {});
         REQUIRED.put("error", new String[] {"code", "message"});
         REQUIRED.put("disconnect", new String[] {"reason", "reconnect"});
+        REQUIRED.put("token", new String[] {"token", "expiresAt"});
     }
 
     private Frames() {}

@@ -32,6 +32,7 @@ public final class BifrostMetrics implements BusMetrics {
     public static final String BUS_LAG = "bifrost.bus.lag";
     public static final String RESUMES = "bifrost.resumes";
     public static final String WEBHOOKS = "bifrost.webhooks";
+    public static final String TOKENS_REFRESHED = "bifrost.tokens.refreshed";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counters joins = new Counters(JOINS, "Join attempts by outcome", "outcome");
@@ -49,6 +50,8 @@ public final class BifrostMetrics implements BusMetrics {
             "Room events read back from a room's stream to fill a gap or serve a resume", "kind");
     private final Counters busLost = new Counters(BUS_LOST, "Room events or signals that could not be delivered", "kind");
     private final Counters webhooks = new Counters(WEBHOOKS, "Webhook deliveries by outcome", "outcome");
+    private final Counter tokensRefreshed = Counter.builder(TOKENS_REFRESHED)
+            .description("Fresh join tokens sent to sessions before their token expired").register(registry);
     private final Timer relayLatency;
     private final Map<String, Timer> busLag = new ConcurrentHashMap<>();
 
@@ -109,6 +112,11 @@ public final class BifrostMetrics implements BusMetrics {
     /** @param outcome {@code delivered}, {@code retried}, {@code dead} or {@code dropped} */
     public void webhook(String outcome) {
         webhooks.get(outcome).increment();
+    }
+
+    /** A session was sent a fresh join token. */
+    public void tokenRefreshed() {
+        tokensRefreshed.increment();
     }
 
     // ------------------------------------------------------------------ the cluster bus

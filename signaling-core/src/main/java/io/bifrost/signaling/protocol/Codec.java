@@ -198,6 +198,9 @@ public final class Codec {
             } else if (message instanceof ServerMessage.Disconnect disconnect) {
                 g.writeStringField("reason", disconnect.reason());
                 g.writeBooleanField("reconnect", disconnect.reconnect());
+            } else if (message instanceof ServerMessage.Token token) {
+                g.writeStringField("token", token.token());
+                g.writeNumberField("expiresAt", token.expiresAt());
             }
         });
     }
@@ -250,6 +253,8 @@ public final class Codec {
                 return new ServerMessage.Error(text(root, "id"), errorCode(text(root, "code")), text(root, "message"));
             case "disconnect":
                 return new ServerMessage.Disconnect(text(root, "reason"), root.path("reconnect").asBoolean());
+            case "token":
+                return new ServerMessage.Token(text(root, "token"), root.path("expiresAt").asLong());
             default:
                 throw new ProtocolException(ErrorCode.BAD_REQUEST, null, "unknown message type '" + abbreviate(type) + "'");
         }

@@ -92,4 +92,20 @@ public sealed interface ServerMessage {
     record Disconnect(String reason, boolean reconnect) implements ServerMessage {
         @Override public String type() { return "disconnect"; }
     }
+
+    /**
+     * A fresh join token for this participant, sent before the one it connected with expires:
+     * the client reconnects (resumes or rejoins) with it from now on.
+     *
+     * @param expiresAt the new token's {@code exp}, in milliseconds since the epoch
+     */
+    record Token(String token, long expiresAt) implements ServerMessage {
+        @Override public String type() { return "token"; }
+
+        /** The token is a credential: it never reaches a log through this record. */
+        @Override
+        public String toString() {
+            return "Token[expiresAt=" + expiresAt + "]";
+        }
+    }
 }

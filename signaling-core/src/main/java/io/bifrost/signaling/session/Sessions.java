@@ -7,6 +7,7 @@ import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,12 +30,13 @@ public final class Sessions {
      * @param largeAudience listeners a broadcast room may have before they are counted instead of announced
      * @param resumableAfterShutdown whether clients of a stopping node can resume elsewhere (a
      *     cluster): then their sessions wait for that instead of leaving at once
+     * @param tokens mints the fresh tokens sessions are sent before theirs expire
      */
     public Sessions(Rooms rooms, ClusterBus bus, Fanout fanout, Codec codec, BifrostMetrics metrics,
                     SessionLimits limits, IceServers iceServers, RoomMode defaultMode, SfuBridge sfu,
-                    int largeAudience, boolean resumableAfterShutdown) {
+                    int largeAudience, boolean resumableAfterShutdown, TokenRefresh tokens) {
         this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers,
-                defaultMode, sfu, new Audiences(bus, codec, largeAudience));
+                defaultMode, sfu, new Audiences(bus, codec, largeAudience), tokens);
         this.resumableAfterShutdown = resumableAfterShutdown;
     }
 
@@ -64,11 +66,14 @@ public final class Sessions {
 
     /**
      * Ends the sessions silent for longer than the ping timeout, and the detached ones past the
-     * resume window; tells broadcast rooms' clients their new listener counts.
+     * resume window; sends fresh tokens to the sessions whose token expires soon; tells broadcast
+     * rooms' clients their new listener counts.
      */
     public void sweep(long nowNanos) {
+        Instant now = services.tokens().now();
         for (SignalingSession session : open) {
             session.checkAlive(nowNanos);
+            session.refreshToken(now);
         }
         services.audiences().tick();
     }

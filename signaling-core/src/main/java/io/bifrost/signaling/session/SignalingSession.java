@@ -20,6 +20,7 @@ import io.bifrost.signaling.protocol.ParticipantInfo;
 import io.bifrost.signaling.protocol.ProtocolException;
 import io.bifrost.signaling.protocol.ServerMessage;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -68,6 +69,8 @@ public final class SignalingSession implements RoomMember {
     private volatile long lastHeardNanos;              // written on the transport thread
     private volatile long detachedAtNanos;
     private volatile LeaveReason detachedReason;
+    private volatile TokenRefresh.Term tokenTerm;      // null when this node cannot refresh the token; the sweeper's
+    private volatile Participant tokenCarries;         // the state the client's newest token says; the sweeper's
 
     SignalingSession(JoinClaims claims, ResumeRequest resume, Connection connection, SessionServices services, long now) {
         this.claims = claims;
@@ -79,6 +82,8 @@ public final class SignalingSession implements RoomMember {
         this.lastHeardNanos = now;
         this.participant = newParticipant(claims);
         this.sessionId = Ids.session();
+        this.tokenTerm = services.tokens().term(claims, services.tokens().now());
+        this.tokenCarries = participant;
     }
 
     public String participantId() {
@@ -527,6 +532,47 @@ public final class SignalingSession implements RoomMember {
             log.info("{} in room {} silent for {} ms, disconnected", participant.id(), claims.room(), silentMillis);
             outbox.close(CloseCodes.NORMAL, "ping-timeout");
         }
+    }
+
+    /**
+     * The sweeper's other check: a live session whose token expires soon (see
+     * {@link TokenRefresh.Term#due}), or no longer says what the participant is (promoted,
+     * demoted, given other permissions or metadata), is sent a fresh one. A session that is away
+     * gets none: once resumed, it is checked again with the token it resumed with.
+     */
+    void refreshToken(Instant now) {
+        TokenRefresh.Term term = tokenTerm;
+        if (term == null || state.get() != State.LIVE) {
+            return;
+        }
+        Participant current = participant;
+        if (!term.due(now) && sameTokenClaims(current, tokenCarries)) {
+            return;
+        }
+        TokenRefresh.Fresh fresh;
+        try {
+            fresh = services.tokens().issue(claims, current, term);
+        } catch (RuntimeException e) {
+            // Not again for this session: the sweep runs every second, and so would the failure.
+            tokenTerm = null;
+            log.warn("{} in room {} cannot be sent a fresh token: {}", current.id(), claims.room(), e.getMessage());
+            return;
+        }
+        tokenTerm = fresh.term();
+        tokenCarries = current;
+        if (state.get() != State.LIVE) {
+            return; // left (or dropped) meanwhile: no token after the session is over
+        }
+        reply(new ServerMessage.Token(fresh.token(), fresh.term().expiresAt().toEpochMilli()));
+        services.metrics().tokenRefreshed();
+        log.debug("{} in room {} was sent a fresh token, valid until {}", current.id(), claims.room(),
+                fresh.term().expiresAt());
+    }
+
+    /** Whether two states of a participant make the same join token. */
+    private static boolean sameTokenClaims(Participant a, Participant b) {
+        return a.role() == b.role() && a.grants().equals(b.grants()) && a.name().equals(b.name())
+                && a.metadata().equals(b.metadata());
     }
 
     /**

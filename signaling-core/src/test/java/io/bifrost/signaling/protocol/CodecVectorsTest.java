@@ -36,7 +36,7 @@ class CodecVectorsTest {
     private static final Set<String> CLIENT_TYPES = Set.of("offer", "answer", "candidate", "chat", "ping", "leave",
             "raise-hand", "lower-hand", "promote", "demote", "mute", "unpublish");
     private static final Set<String> SERVER_TYPES = Set.of("joined", "resumed", "participant-joined", "participant-left",
-            "participant-updated", "offer", "answer", "candidate", "chat", "ack", "pong", "error", "disconnect", "sfu-reset");
+            "participant-updated", "offer", "answer", "candidate", "chat", "ack", "pong", "error", "disconnect", "sfu-reset", "token");
 
     /** A plain mapper to read vector files and compare JSON trees; independent of the codec under test. */
     private static final ObjectMapper JSON = new ObjectMapper();
