@@ -1,5 +1,6 @@
 package io.bifrost.android;
 
+import io.bifrost.android.media.WebRtc;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -28,9 +29,11 @@ public final class BifrostClient implements AutoCloseable {
     private final ExecutorService ownCallbacks; // null when the app gave its executor
     private final ScheduledExecutorService timers;
     private final ReconnectPolicy reconnect;
+    private final WebRtc webRtc; // null: signaling only
 
     private BifrostClient(Builder builder) {
         this.reconnect = builder.reconnect;
+        this.webRtc = builder.webRtc;
         this.http = builder.http != null ? builder.http : new OkHttpClient();
         this.ownCallbacks = builder.callbacks == null ? Executors.newSingleThreadExecutor(daemon("bifrost-callbacks")) : null;
         this.callbacks = builder.callbacks != null ? builder.callbacks : ownCallbacks;
@@ -51,7 +54,7 @@ public final class BifrostClient implements AutoCloseable {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(listener, "listener");
-        return new Room(http, callbacks, timers, reconnect, url, token, listener).open();
+        return new Room(http, callbacks, timers, reconnect, webRtc, url, token, listener).open();
     }
 
     /** Stops the client's own threads; rooms still open are not left (leave them first). */
@@ -76,6 +79,7 @@ public final class BifrostClient implements AutoCloseable {
         private OkHttpClient http;
         private Executor callbacks;
         private ReconnectPolicy reconnect = ReconnectPolicy.DEFAULT;
+        private WebRtc webRtc;
 
         /**
          * How rooms reconnect when their connection drops, resuming their session when the
@@ -98,6 +102,16 @@ public final class BifrostClient implements AutoCloseable {
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbacks = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * The WebRTC stack that carries the rooms' audio: an adapter of {@code org.webrtc} on
+         * Android (see {@code samples/android/}). Without one the client does signaling only:
+         * participants, chat, hands and host controls, but no audio.
+         */
+        public Builder webRtc(WebRtc webRtc) {
+            this.webRtc = Objects.requireNonNull(webRtc, "webRtc");
             return this;
         }
 

@@ -21,6 +21,14 @@ public final class BifrostException extends Exception {
         this.reason = reason == null ? "" : reason;
     }
 
+    /** What a failed step of the SDK's own work reports: the refusal itself, or {@code internal}. */
+    static BifrostException of(String doing, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return cause instanceof BifrostException ? (BifrostException) cause
+                : new BifrostException("internal", "", doing + " failed: " + cause, cause);
+    }
+
     public String code() {
         return code;
     }

@@ -1,5 +1,8 @@
 package io.bifrost.android;
 
+import io.bifrost.android.media.AudioStats;
+import io.bifrost.android.media.IceServer;
+import io.bifrost.android.media.WebRtc;
 import io.bifrost.android.protocol.Frames;
 import io.bifrost.android.protocol.ProtocolException;
 import java.util.ArrayList;
@@ -67,9 +70,16 @@ public final class Room {
     private volatile boolean leaving;
     private volatile String token;       // the newest join token; every connect presents it
 
-    Room(OkHttpClient http, Executor callbacks, ScheduledExecutorService timers, ReconnectPolicy reconnect, String url,
-         String token, RoomListener listener) {
+    private final WebRtc webRtc;          // null: signaling only
+    private final AudioSignals audioSignals = new Signals();
+    private volatile MeshAudio meshAudio; // a mesh room's calls, once joined with a WebRtc
+    private volatile SfuAudio sfuAudio;   // a broadcast room's SFU connections, likewise
+    private volatile boolean microphoneWanted; // publishMicrophone() was asked for, and no unpublish() since
+
+    Room(OkHttpClient http, Executor callbacks, ScheduledExecutorService timers, ReconnectPolicy reconnect, WebRtc webRtc,
+         String url, String token, RoomListener listener) {
         this.http = http;
+        this.webRtc = webRtc;
         this.timers = timers;
         this.reconnect = reconnect;
         this.url = url;
@@ -167,6 +177,200 @@ public final class Room {
         return request(Frames.mute(nextId(), participantId, muted)).thenApply(ack -> null);
     }
 
+    // ------------------------------------------------------------------ audio
+
+    /**
+     * Sends your microphone to the room: in a mesh room to every call (they carry it from the
+     * start, silent until now), in a broadcast room to the SFU, which the room then reports as
+     * {@code publishing}. Needs a {@link WebRtc} ({@link BifrostClient.Builder#webRtc}) and a role
+     * that may publish; a reconnect publishes again by itself.
+     *
+     * @return completes once published, or fails with {@code forbidden}, {@code sfu-unavailable}…
+     */
+    public CompletableFuture<Void> publishMicrophone() {
+        if (webRtc == null) {
+            return CompletableFuture.failedFuture(new BifrostException("bad-request", "",
+                    "no WebRtc was given to the client (BifrostClient.Builder.webRtc): it carries no audio"));
+        }
+        if (!mayPublish(local)) {
+            return CompletableFuture.failedFuture(new BifrostException("forbidden", "",
+                    "a " + local.role() + " may not publish in room " + name));
+        }
+        microphoneWanted = true;
+        webRtc.setMicrophoneEnabled(true);
+        SfuAudio sfu = sfuAudio;
+        return sfu == null ? CompletableFuture.completedFuture(null) : delivered(sfu.publish());
+    }
+
+    /** Stops sending your microphone; in a broadcast room the room then reports you as not {@code publishing}. */
+    public CompletableFuture<Void> unpublish() {
+        microphoneWanted = false;
+        if (webRtc != null) {
+            webRtc.setMicrophoneEnabled(false);
+        }
+        SfuAudio sfu = sfuAudio;
+        return sfu == null ? CompletableFuture.completedFuture(null) : delivered(sfu.unpublish());
+    }
+
+    /** What the room's audio did so far, over every connection: sent and received packets, and the energy heard. */
+    public CompletableFuture<AudioStats> audioStats() {
+        MeshAudio mesh = meshAudio;
+        SfuAudio sfu = sfuAudio;
+        CompletableFuture<AudioStats> stats = mesh != null ? mesh.stats()
+                : sfu != null ? sfu.stats() : CompletableFuture.completedFuture(AudioStats.NONE);
+        return delivered(stats);
+    }
+
+    /**
+     * Broadcast rooms: a demotion ended the publishing on the server already, so the publisher
+     * connection goes; a promotion publishes the microphone if the app asked for it before.
+     */
+    private void followRole() {
+        SfuAudio sfu = sfuAudio;
+        if (sfu == null) {
+            return;
+        }
+        if (!mayPublish(local)) {
+            sfu.dropPublisher();
+        } else if (microphoneWanted && !sfu.publishing()) {
+            sfu.publish().exceptionally(e -> failed("publishing after a promotion", e));
+        }
+    }
+
+    /** Hosts and speakers may publish; listeners may not until promoted. */
+    private static boolean mayPublish(Participant p) {
+        return p != null && !"listener".equals(p.role());
+    }
+
+    /** Joined (first, or rejoined as a new participant): new calls, or new SFU connections. */
+    private void startAudio(JSONObject frame) {
+        if (webRtc == null) {
+            return;
+        }
+        stopAudio();
+        webRtc.setMicrophoneEnabled(microphoneWanted);
+        List<IceServer> ice = iceServers(frame);
+        if ("broadcast".equals(mode)) {
+            SfuAudio sfu = new SfuAudio(webRtc, audioSignals, ice);
+            sfuAudio = sfu;
+            if (microphoneWanted && mayPublish(local)) {
+                sfu.publish().exceptionally(e -> failed("publishing again after rejoining", e));
+            }
+            return;
+        }
+        MeshAudio mesh = new MeshAudio(webRtc, audioSignals, local.id(), mayPublish(local), ice);
+        meshAudio = mesh;
+        remotes.keySet().forEach(mesh::add);
+    }
+
+    /**
+     * Resumed: calls go on (they are peer to peer), but the server dropped the session's SFU
+     * connections, so a broadcast publishes again and waits for the SFU's fresh offer.
+     */
+    private void resumeAudio(JSONObject frame) {
+        SfuAudio sfu = sfuAudio;
+        if (sfu != null) {
+            sfu.restart(iceServers(frame), true);
+        }
+    }
+
+    private void stopAudio() {
+        MeshAudio mesh = meshAudio;
+        SfuAudio sfu = sfuAudio;
+        meshAudio = null;
+        sfuAudio = null;
+        if (mesh != null) {
+            mesh.close();
+        }
+        if (sfu != null) {
+            sfu.close();
+        }
+    }
+
+    /** An offer, answer, candidate or {@code sfu-reset} for this room's audio. */
+    private void onMediaSignal(JSONObject frame) {
+        if ("sfu".equals(frame.optString("from", "sfu")) || "sfu-reset".equals(frame.getString("type"))) {
+            SfuAudio sfu = sfuAudio;
+            if (sfu != null) {
+                sfu.onSignal(frame);
+            }
+            return;
+        }
+        MeshAudio mesh = meshAudio;
+        if (mesh != null) {
+            mesh.onSignal(frame);
+        }
+    }
+
+    private static List<IceServer> iceServers(JSONObject frame) {
+        List<IceServer> servers = new ArrayList<>();
+        JSONArray list = frame.optJSONArray("iceServers");
+        for (int i = 0; list != null && i < list.length(); i++) {
+            JSONObject server = list.getJSONObject(i);
+            Object urls = server.get("urls");
+            List<String> each = new ArrayList<>();
+            if (urls instanceof JSONArray) {
+                for (int u = 0; u < ((JSONArray) urls).length(); u++) {
+                    each.add(((JSONArray) urls).getString(u));
+                }
+            } else {
+                each.add(urls.toString());
+            }
+            servers.add(new IceServer(each, server.optString("username", null), server.optString("credential", null)));
+        }
+        return servers;
+    }
+
+    private Void failed(String doing, Throwable failure) {
+        BifrostException error = BifrostException.of(doing, failure);
+        events.execute(() -> listener.onError(this, error));
+        return null;
+    }
+
+    /** Completes on the callback executor, like every future the room hands out. */
+    private <T> CompletableFuture<T> delivered(CompletableFuture<T> work) {
+        CompletableFuture<T> delivered = new CompletableFuture<>();
+        work.whenComplete((value, failure) -> events.execute(() -> {
+            if (failure != null) {
+                delivered.completeExceptionally(failure instanceof java.util.concurrent.CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure);
+            } else {
+                delivered.complete(value);
+            }
+        }));
+        return delivered;
+    }
+
+    /** The room's signaling and listener, as its audio sees them. */
+    private final class Signals implements AudioSignals {
+        @Override
+        public String nextId() {
+            return Room.this.nextId();
+        }
+
+        @Override
+        public CompletableFuture<JSONObject> request(JSONObject frame) {
+            return Room.this.request(frame);
+        }
+
+        @Override
+        public void audioReceived(List<String> labels) {
+            for (Participant from : remotes.values()) {
+                for (String label : labels) {
+                    if (label.contains(from.id())) {
+                        events.execute(() -> listener.onAudioReceived(Room.this, from));
+                        return;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void failed(BifrostException error) {
+            events.execute(() -> listener.onError(Room.this, error));
+        }
+    }
+
     /**
      * Leaves the room: the others see {@code left}, and {@link RoomListener#onDisconnected} comes
      * with {@code left}. Completes once the connection is closed; leaving twice is harmless.
@@ -233,6 +437,19 @@ public final class Room {
             case "ack":
                 answer(frame.optString("id", null), frame, null);
                 return;
+            case "answer":
+                String answered = frame.optString("id", null);
+                if (answered != null && pending.containsKey(answered)) {
+                    answer(answered, frame, null); // the SFU's answer to our publisher's offer
+                } else {
+                    onMediaSignal(frame);
+                }
+                return;
+            case "offer":
+            case "candidate":
+            case "sfu-reset":
+                onMediaSignal(frame);
+                return;
             case "error":
                 onError(frame);
                 return;
@@ -251,6 +468,10 @@ public final class Room {
                     Participant joinedOne = Participant.of(frame.getJSONObject("participant"));
                     if (!joinedOne.id().equals(local.id())) {
                         put(joinedOne);
+                        MeshAudio mesh = meshAudio;
+                        if (mesh != null) {
+                            mesh.add(joinedOne.id());
+                        }
                         events.execute(() -> listener.onParticipantJoined(this, joinedOne));
                     }
                 }
@@ -258,6 +479,10 @@ public final class Room {
             case "participant-left":
                 if (accept(frame)) {
                     Participant gone = remove(frame.getString("participantId"));
+                    MeshAudio mesh = meshAudio;
+                    if (mesh != null && gone != null) {
+                        mesh.remove(gone.id());
+                    }
                     String reason = frame.getString("reason");
                     if (gone != null) {
                         events.execute(() -> listener.onParticipantLeft(this, gone, reason));
@@ -267,12 +492,15 @@ public final class Room {
             case "participant-updated":
                 if (accept(frame)) {
                     Participant updated = Participant.of(frame.getJSONObject("participant"));
+                    String change = frame.getString("change");
                     if (updated.id().equals(local.id())) {
                         local = updated;
+                        if (change.equals("role")) {
+                            followRole();
+                        }
                     } else {
                         put(updated);
                     }
-                    String change = frame.getString("change");
                     events.execute(() -> listener.onParticipantUpdated(this, updated, change));
                 }
                 return;
@@ -290,7 +518,7 @@ public final class Room {
                 events.execute(() -> listener.onMessage(this, from, text, ts));
                 return;
             default:
-                // pong, listeners and media signals: not used by this version of the SDK
+                // pong and listeners: not used by this version of the SDK
         }
     }
 
@@ -311,6 +539,7 @@ public final class Room {
         remotes = Collections.unmodifiableMap(others);
         lastSeq = frame.getLong("seq");
         connected(frame);
+        startAudio(frame);
         if (!rejoin) {
             events.execute(() -> joined.complete(this));
             return;
@@ -332,6 +561,7 @@ public final class Room {
     private void onResumed(JSONObject frame) {
         local = Participant.of(frame.getJSONObject("participant"));
         connected(frame);
+        resumeAudio(frame);
         events.execute(() -> listener.onReconnected(this, "resumed"));
     }
 
@@ -412,6 +642,7 @@ public final class Room {
         if (ping != null) {
             ping.cancel(false);
         }
+        stopAudio();
         BifrostException gone = error != null ? error : new BifrostException("disconnected", reason, "the room is over (" + reason + ")");
         pending.values().forEach(waiting -> waiting.completeExceptionally(gone));
         pending.clear();

@@ -43,6 +43,13 @@ public interface RoomListener {
      */
     default void onTokenRefreshed(Room room, String token, long expiresAt) {}
 
+    /**
+     * Audio from this participant started to arrive (again): in a mesh room once its call is up,
+     * in a broadcast room once the SFU forwards it. Needs a {@code WebRtc}
+     * ({@link BifrostClient.Builder#webRtc}).
+     */
+    default void onAudioReceived(Room room, Participant participant) {}
+
     /** Something failed without ending the room, such as an error answer nobody awaited. */
     default void onError(Room room, BifrostException error) {}
 
