@@ -134,7 +134,7 @@ public final class Bifrost implements AutoCloseable {
         BifrostConfig.Limits l = config.limits();
         this.sessions = new Sessions(rooms, bus, fanout, codec, metrics,
                 new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
-                        l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow()),
+                        l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow(), l.messagesPerSecondPerRoom()),
                 new IceServers(config.ice().urls(), config.ice().turnSecret(), config.ice().turnCredentialTtl(), Clock.systemUTC()),
                 RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null,
                 tokenRefresh(config.auth(), hmacIssuers));

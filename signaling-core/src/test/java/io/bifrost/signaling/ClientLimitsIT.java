@@ -2,6 +2,7 @@ package io.bifrost.signaling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bifrost.auth.Role;
 import io.bifrost.signaling.testing.RawHttp;
@@ -87,6 +88,49 @@ class ClientLimitsIT {
             }
             assertThat(refused).as("6 joins at once against 3 a second").isGreaterThanOrEqualTo(2);
             assertThat(node.get("/metrics").body()).contains("outcome=\"join-rate\"");
+        }
+    }
+
+    @Test
+    void aRoomTakesAtMostItsJoinsASecondAndOtherRoomsAreNotPaced() throws Exception {
+        try (TestNode node = TestNode.start(Map.of("limits.joinsPerSecondPerRoom", "3"))) {
+            int refused = 0;
+            for (int i = 0; i < 6; i++) {
+                RawHttp.Reply reply = RawHttp.upgrade(node.port(), "/rtc?access_token="
+                        + node.token("rushed", "fan-" + i, Role.LISTENER), Map.of());
+                if (reply.status() == 429) {
+                    assertThat(JSON.readTree(reply.body()).path("reason").asText()).isEqualTo("room-join-rate");
+                    refused++;
+                } else {
+                    assertThat(reply.status()).isEqualTo(101);
+                }
+            }
+            assertThat(refused).as("6 joins at once against 3 a second").isGreaterThanOrEqualTo(2);
+            RawHttp.Reply elsewhere = RawHttp.upgrade(node.port(), "/rtc?access_token="
+                    + node.token("quiet", "someone", Role.LISTENER), Map.of());
+            assertThat(elsewhere.status()).as("another room is not paced").isEqualTo(101);
+            assertThat(node.get("/metrics").body()).contains("outcome=\"room-join-rate\"");
+        }
+    }
+
+    @Test
+    void aRoomTakesAtMostItsChatMessagesASecondWhateverTheSender() throws Exception {
+        try (TestNode node = TestNode.start(Map.of("limits.messagesPerSecondPerRoom", "4"));
+             WsClient ann = node.join("chatty", "ann", Role.SPEAKER);
+             WsClient bob = node.join("chatty", "bob", Role.SPEAKER);
+             WsClient other = node.join("calm", "cid", Role.SPEAKER)) {
+            for (int i = 0; i < 4; i++) { // at once: a slow machine must not see the bucket refill meanwhile
+                ann.send(Map.of("type", "chat", "id", "c" + i, "text", "hi " + i));
+            }
+            for (int i = 0; i < 4; i++) {
+                assertThat(ann.expect("ack").path("id").asText()).isEqualTo("c" + i);
+            }
+            bob.send(Map.of("type", "chat", "id", "b1", "text", "the room's budget is spent, whoever sends"));
+            JsonNode refusal = bob.expect("error");
+            assertThat(refusal.path("code").asText()).isEqualTo("rate-limited");
+            assertThat(refusal.path("id").asText()).isEqualTo("b1");
+            other.send(Map.of("type", "chat", "id", "d1", "text", "another room chats on"));
+            assertThat(other.expect("ack").path("id").asText()).isEqualTo("d1");
         }
     }
 }

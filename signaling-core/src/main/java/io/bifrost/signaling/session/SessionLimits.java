@@ -8,4 +8,4 @@ import java.time.Duration;
  * @param resumeWindow how long a dropped session may be resumed; zero turns resume off
  */
 public record SessionLimits(int maxMessageBytes, int messagesPerSecond, int messageBurst, int outboundQueueFrames,
-                            Duration pingInterval, Duration pingTimeout, Duration resumeWindow) {}
+                            Duration pingInterval, Duration pingTimeout, Duration resumeWindow, int messagesPerSecondPerRoom) {}

@@ -11,4 +11,5 @@ import io.bifrost.signaling.protocol.Codec;
 /** What every session of a node shares; {@code sfu} is null when the node has none. */
 record SessionServices(Rooms rooms, ClusterBus bus, Fanout fanout, Sessions sessions, Codec codec,
                        BifrostMetrics metrics, SessionLimits limits, IceServers iceServers,
-                       RoomMode defaultMode, SfuBridge sfu, Audiences audiences, TokenRefresh tokens) {}
+                       RoomMode defaultMode, SfuBridge sfu, Audiences audiences, TokenRefresh tokens,
+                       KeyedRateLimits roomMessages) {}

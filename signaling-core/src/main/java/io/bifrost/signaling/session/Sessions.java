@@ -36,7 +36,8 @@ public final class Sessions {
                     SessionLimits limits, IceServers iceServers, RoomMode defaultMode, SfuBridge sfu,
                     int largeAudience, boolean resumableAfterShutdown, TokenRefresh tokens) {
         this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers,
-                defaultMode, sfu, new Audiences(bus, codec, largeAudience), tokens);
+                defaultMode, sfu, new Audiences(bus, codec, largeAudience), tokens,
+                new KeyedRateLimits(limits.messagesPerSecondPerRoom()));
         this.resumableAfterShutdown = resumableAfterShutdown;
     }
 

@@ -295,6 +295,11 @@ public final class SignalingSession implements RoomMember {
                 current.unpublish(unpublish.id());
             }
         } else if (message instanceof ClientMessage.Chat chat) {
+            if (!services.roomMessages().tryAcquire(room.name(), System.nanoTime())) {
+                fail(chat.id(), ErrorCode.RATE_LIMITED, "room " + room.name() + " takes at most "
+                        + services.roomMessages().perSecond() + " chat messages a second; try again shortly");
+                return true;
+            }
             long ts = System.currentTimeMillis();
             room.chat(participant.id(), chat.text(), ts, seq -> {
                 services.metrics().relayed(receivedNanos);

@@ -1,6 +1,6 @@
 package io.bifrost.signaling.transport;
 
-import io.bifrost.signaling.session.RateLimiter;
+import io.bifrost.signaling.session.KeyedRateLimits;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
@@ -14,25 +14,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * may join. An address is the peer of the TCP connection: behind a load balancer, the balancer's.
  */
 final class ClientLimits {
-    /** Past this many addresses with a join bucket, those idle long enough to be full again are dropped. */
-    private static final int PRUNE_ABOVE = 10_000;
-
     private final List<String> allowedOrigins;
     private final int connectionsPerIp;
-    private final int joinsPerSecondPerIp;
     private final Map<String, Integer> connections = new ConcurrentHashMap<>();
-    private final Map<String, RateLimiter> joins = new ConcurrentHashMap<>();
+    private final KeyedRateLimits joins;
+    private final KeyedRateLimits roomJoins;
 
     /**
      * @param allowedOrigins the browser origins allowed to connect; empty allows any
      * @param connectionsPerIp the most websockets one address holds at once; 0 for no limit
      * @param joinsPerSecondPerIp joins (and resumes) one address may start per second, with as
      *     many at once; 0 for no limit
+     * @param joinsPerSecondPerRoom joins (and resumes) this node admits to one room per second; 0 for no limit
      */
-    ClientLimits(List<String> allowedOrigins, int connectionsPerIp, int joinsPerSecondPerIp) {
+    ClientLimits(List<String> allowedOrigins, int connectionsPerIp, int joinsPerSecondPerIp, int joinsPerSecondPerRoom) {
         this.allowedOrigins = List.copyOf(allowedOrigins);
         this.connectionsPerIp = connectionsPerIp;
-        this.joinsPerSecondPerIp = joinsPerSecondPerIp;
+        this.joins = new KeyedRateLimits(joinsPerSecondPerIp);
+        this.roomJoins = new KeyedRateLimits(joinsPerSecondPerRoom);
     }
 
     /**
@@ -46,16 +45,19 @@ final class ClientLimits {
 
     /** Takes a join from the address's bucket; false when it joins too fast. */
     boolean joinAllowed(String address, long now) {
-        if (joinsPerSecondPerIp == 0) {
-            return true;
-        }
-        if (joins.size() > PRUNE_ABOVE) {
-            joins.clear(); // a bucket re-created full is what an idle address would have anyway; a flood loses a second's worth
-        }
-        RateLimiter bucket = joins.computeIfAbsent(address, a -> new RateLimiter(joinsPerSecondPerIp, joinsPerSecondPerIp, now));
-        synchronized (bucket) {
-            return bucket.tryAcquire(now);
-        }
+        return joins.tryAcquire(address, now);
+    }
+
+    /**
+     * Takes a join from the room's bucket, once its token named the room: a crowd rushing into
+     * one room (a link shared widely, a bot) is paced, and every other room is not.
+     */
+    boolean roomJoinAllowed(String room, long now) {
+        return roomJoins.tryAcquire(room, now);
+    }
+
+    int joinsPerSecondPerRoom() {
+        return roomJoins.perSecond();
     }
 
     /**

@@ -69,7 +69,7 @@ public final class SignalingServer {
         server.setHandler(context);
         BifrostConfig.Limits limits = config.limits();
         ClientLimits clientLimits = new ClientLimits(config.server().allowedOrigins(), limits.connectionsPerIp(),
-                limits.joinsPerSecondPerIp());
+                limits.joinsPerSecondPerIp(), limits.joinsPerSecondPerRoom());
         WebSocketUpgradeHandler websocket = WebSocketUpgradeHandler.from(server, context, container -> {
             // Frames above maxMessageBytes are refused by the session with `too-large` and the
             // connection lives on; only frames above maxFrameBytes make Jetty close it (1009).
@@ -86,6 +86,11 @@ public final class SignalingServer {
                                         "too many joins from " + address + "; at most " + limits.joinsPerSecondPerIp() + " a second")
                         : Admission.refuse(Admission.FORBIDDEN, ErrorCode.FORBIDDEN, "origin-not-allowed",
                                 "pages of this origin may not connect (server.allowedOrigins)");
+                if (decision.admitted() && !clientLimits.roomJoinAllowed(decision.claims().room(), System.nanoTime())) {
+                    decision = Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "room-join-rate",
+                            "room " + decision.claims().room() + " takes at most " + clientLimits.joinsPerSecondPerRoom()
+                                    + " joins a second here; try again shortly");
+                }
                 Runnable release = decision.admitted() ? clientLimits.openConnection(address) : null;
                 if (decision.admitted() && release == null) {
                     decision = Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "too-many-connections",
