@@ -2,6 +2,7 @@
 import * as api from './api';
 import { h, replaceChildren } from './dom';
 import type { View } from './main';
+import { sentence } from './messages';
 import { topbar } from './topbar';
 
 /** How often the room list refreshes while the lobby is open: rooms come and go, counts change. */
@@ -46,7 +47,7 @@ export function showLobby(root: HTMLElement, me: api.Me, actions: LobbyActions):
       listStatus.textContent = rooms.length === 0 ? 'No rooms are live. Start the first one!' : '';
     } catch (e) {
       if (disposed) return;
-      listStatus.textContent = `The room list could not be loaded: ${e instanceof Error ? e.message : e}`;
+      listStatus.textContent = `The room list could not be loaded: ${sentence(e instanceof Error ? e.message : String(e))}`;
     }
   }
 
@@ -79,7 +80,7 @@ export function showLobby(root: HTMLElement, me: api.Me, actions: LobbyActions):
     } catch (e) {
       createError.textContent = e instanceof api.ApiError && e.status === 409
         ? `There is already a room called “${name}”. Pick another name, or join it from the list.`
-        : `The room could not be created: ${e instanceof Error ? e.message : e}`;
+        : `The room could not be created: ${sentence(e instanceof Error ? e.message : String(e))}`;
       createButton.disabled = false;
     }
   });

@@ -7,7 +7,8 @@ export function joinFailure(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 401) return 'Your session has ended. Please sign in again.';
     if (error.status === 404) return 'This room does not exist any more.';
-    return `The room could not be opened: ${error.message}.`;
+    if (error.status === 0) return error.message;
+    return `The room could not be opened: ${sentence(error.message)}`;
   }
   if (error instanceof BifrostError) {
     switch (error.code) {
@@ -93,4 +94,9 @@ export function actionFailure(what: string, error: unknown): string {
     }
   }
   return `Could not ${what}.`;
+}
+
+/** A server's message as the end of a sentence: one full stop, whether it brought its own or not. */
+export function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

@@ -8,10 +8,16 @@
 //      sound), the host hears the new speaker, and the UI agrees: two on stage, one listening,
 //      rings around whoever talks;
 //   5. each of the three sends a chat line through the form, and every page shows all three in
-//      the same order.
+//      the same order;
+//   6. the server drops the remaining listener's connection and the room gets a line meanwhile:
+//      the page shows "Reconnecting…", resumes the same session, and shows the line once, in
+//      its place, as every other page does.
 //
 //   node test/e2e.mjs <backendUrl> <artifactDir>
 //
+// For step 6 the script prints {"drop":"<participantId>","room":"<room>","text":"<line>"} on
+// stdout and waits for a line "dropped" on stdin: the test drops that participant's connection
+// and then posts the line to the room from the server (Bifrost's REST API).
 // <backendUrl> is the token backend serving the app (samples/token-backend), configured with a
 // Bifrost node that has an SFU. A screenshot of each step is saved into <artifactDir>. The last
 // stdout line is the result: {"ok":true|false, "checks":{...}, "error":null|"..."}. Bounded by
@@ -33,6 +39,8 @@ const FLOW_SAMPLE_MS = 2_000;
 const HOST = 'Hana Host';
 const RAISER = 'Lior Listener';
 const STAYER = 'Mina Listener';
+/** Posted by the server while the remaining listener is disconnected. */
+const MISSED = 'Doors close in five minutes.';
 
 const [backendArg, artifactArg] = process.argv.slice(2);
 const backendUrl = (backendArg || '').replace(/\/+$/, '');
@@ -255,6 +263,45 @@ async function run(browsers) {
   });
   result.checks['chat shown on every page in order'] = seen[0];
   await Promise.all([snapshot(host, 'host-chat'), snapshot(raiser.page, 'speaker-chat'), snapshot(stayer.page, 'listener-chat')]);
+
+  // 6. a dropped connection: the banner, the resumed session, and the line posted meanwhile
+  await stayer.page.evaluate(() => {
+    // the banners come and go within a second: note every one that shows
+    window.bannersSeen = [];
+    const banners = document.querySelector('.banners');
+    new MutationObserver(() => banners.querySelectorAll('.banner-text').forEach((b) => {
+      if (!window.bannersSeen.includes(b.textContent)) window.bannersSeen.push(b.textContent);
+    })).observe(banners, { childList: true, subtree: true, characterData: true });
+  });
+  const session = await stayer.page.evaluate(() => window.audioRoom.sessionId);
+  await driver.ask({ drop: stayer.id, room, text: MISSED }, 'dropped', 20_000);
+  await waitFor(`${STAYER} resumes`, () => stayer.page.evaluate(() =>
+    window.audioRoom.connectionState === 'connected' && window.bannersSeen.some((t) => t.startsWith('Reconnected'))), 30_000)
+    .catch(async (e) => {
+      throw new Error(`${e.message}; banners seen: ${JSON.stringify(await stayer.page.evaluate(() => window.bannersSeen))}`);
+    });
+  const after = await stayer.page.evaluate(() => ({ session: window.audioRoom.sessionId, id: window.audioRoom.localParticipant.id,
+    banners: window.bannersSeen }));
+  result.checks[`${STAYER}'s banners while reconnecting`] = after.banners;
+  if (!after.banners.some((t) => t.startsWith('Reconnecting'))) throw new Error(`no "Reconnecting…" banner: ${JSON.stringify(after.banners)}`);
+  if (after.session !== session || after.id !== stayer.id) {
+    throw new Error(`${STAYER} rejoined (session ${session} → ${after.session}) instead of resuming`);
+  }
+  const withMissed = [...expected, `Room: ${MISSED}`];
+  const history = await waitFor('every page shows the line posted during the drop, once', async () => {
+    const all = await Promise.all(pages.map(chatLines));
+    return all.every((l) => JSON.stringify(l) === JSON.stringify(withMissed)) ? all : null;
+  }, 15_000).catch(async (e) => {
+    throw new Error(`${e.message}; pages show ${JSON.stringify(await Promise.all(pages.map(chatLines)))}`);
+  });
+  result.checks['chat after the resume'] = history[2];
+  await hears(stayer.page, 2, `${STAYER} hears both speakers after the resume`);
+  result.checks[`${STAYER}'s connection indicator after the resume`] = await waitFor('a good connection indicator', () =>
+    stayer.page.evaluate(() => {
+      const text = document.querySelector('.quality')?.textContent ?? '';
+      return /Good|Fair/.test(text) ? text : null;
+    }), 10_000);
+  await snapshot(stayer.page, 'listener-resumed');
 
   await writeFile(path.join(artifactArg, 'checks.json'), JSON.stringify(result.checks, null, 2));
   result.ok = true;

@@ -112,6 +112,10 @@ export class AudioActivity {
     const expectIn = this.stage.audibleRemotes().length;
     const track = this.room.localAudioTrack;
     const expectOut = !!track && track.readyState === 'live' && this.room.localParticipant.publishing;
+    const last = this.history[this.history.length - 1];
+    // Counters start again with each new connection (a resumed broadcast session reconnects to
+    // the SFU): judge the new connection from its start, not against the old one's totals.
+    if (last && (received < last.received || stats.packetsSent < last.sent)) this.history = [];
     this.history.push({ at: now, received, sent: stats.packetsSent, expectIn, expectOut });
     this.history = this.history.filter((h) => now - h.at <= QUALITY_WINDOW_MS);
     const first = this.history[0];

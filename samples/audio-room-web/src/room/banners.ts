@@ -22,7 +22,7 @@ export class Banners {
       role: tone === 'error' || tone === 'warning' ? 'alert' : 'status',
     },
     tone === 'info' && kind === 'connection' ? h('span', { className: 'spinner', 'aria-hidden': 'true' }) : null,
-    h('span', {}, text),
+    h('span', { className: 'banner-text' }, text),
     h('button', { type: 'button', className: 'ghost small', 'aria-label': 'Dismiss', onclick: () => this.clear(kind) }, '×'));
     const old = this.shown.get(kind);
     if (old) old.replaceWith(banner);
