@@ -357,7 +357,7 @@ public final class Room {
         public void audioReceived(List<String> labels) {
             for (Participant from : remotes.values()) {
                 for (String label : labels) {
-                    if (label.contains(from.id())) {
+                    if (label != null && label.contains(from.id())) { // an adapter may know no stream id
                         events.execute(() -> listener.onAudioReceived(Room.this, from));
                         return;
                     }

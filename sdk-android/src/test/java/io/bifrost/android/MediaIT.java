@@ -106,6 +106,7 @@ class MediaIT {
             AudioStats heard = await(l, s -> s.totalAudioEnergy() > 0.01);
             assertThat(heard.packetsReceived()).isPositive();
             assertThat(heard.packetsSent()).as("a listener sends nothing").isZero();
+            assertThat(listener.events).as("the SFU's track is known to be the host's").contains("audio from host");
         }
     }
 

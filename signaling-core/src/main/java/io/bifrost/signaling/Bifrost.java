@@ -191,6 +191,11 @@ public final class Bifrost implements AutoCloseable {
         return server.port();
     }
 
+    /** The bound admin port ({@code server.adminPort}), or -1 when the REST API and metrics share {@link #port()}. */
+    public int adminPort() {
+        return server.adminPort();
+    }
+
     /**
      * Drops a participant's websocket without a close handshake, as a network failure would:
      * its client resumes the session, or after the resume window its room sees it leave as

@@ -116,11 +116,13 @@ public final class Main {
 
     private static void banner(Bifrost node, BifrostConfig config, PrintStream out) {
         String host = config.server().host().equals("0.0.0.0") ? "localhost" : config.server().host();
-        String base = "http://" + host + ":" + node.port();
+        boolean tls = config.server().tls().enabled();
+        String base = (tls ? "https://" : "http://") + host + ":" + node.port();
+        String admin = node.adminPort() < 0 ? base : "http://" + config.server().adminHost() + ":" + node.adminPort();
         out.println();
         out.println("Bifrost is running on " + base);
-        out.println("  websocket  ws://" + host + ":" + node.port() + "/rtc?access_token=<token>");
-        out.println("  health     " + base + "/healthz   metrics " + base + "/metrics");
+        out.println("  websocket  " + (tls ? "wss://" : "ws://") + host + ":" + node.port() + "/rtc?access_token=<token>");
+        out.println("  health     " + base + "/healthz   metrics " + admin + "/metrics   REST API " + admin + "/api/v1");
         node.devTokenIssuer().ifPresent(issuer -> {
             String token = issuer.issue(TokenRequest.builder(DEMO_ROOM, "dev-user").name("Dev User")
                     .role(Role.HOST).ttl(BANNER_TOKEN_TTL).build());

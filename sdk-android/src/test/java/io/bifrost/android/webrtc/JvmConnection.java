@@ -139,7 +139,9 @@ final class JvmConnection implements RtcConnection, PeerConnectionObserver {
         String trackId = receiver.getTrack().getId();
         List<String> streamIds = new ArrayList<>();
         for (MediaStream stream : streams) {
-            streamIds.add(stream.id());
+            if (stream.id() != null) { // webrtc-java reads no id of a stream an SFU announced
+                streamIds.add(stream.id());
+            }
         }
         webRtc.callbacks.execute(() -> events.onRemoteAudio(trackId, streamIds));
     }

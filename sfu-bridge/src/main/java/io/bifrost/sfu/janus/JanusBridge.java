@@ -494,7 +494,7 @@ public final class JanusBridge implements SfuBridge {
 
     private static Optional<String> offerOf(Subscriber s, JanusConnection.Reply reply) {
         updateFeeds(s, reply.data());
-        Optional<String> offer = JanusProtocol.sdp(reply.message(), "offer");
+        Optional<String> offer = JanusProtocol.subscriberOffer(reply.message());
         if (offer.isEmpty()) {
             LOG.debug("{}: Janus changed the subscription without an offer: {}", s.id, reply.message());
         }
@@ -903,7 +903,7 @@ public final class JanusBridge implements SfuBridge {
             if ("event".equals(message.path("janus").asText())) {
                 // Janus renegotiates on its own when a publisher the subscriber receives goes away
                 updateFeeds(s, JanusProtocol.pluginData(message));
-                JanusProtocol.sdp(message, "offer").ifPresent(sdp -> tell(s.events, new SfuEvent.Offer(sdp)));
+                JanusProtocol.subscriberOffer(message).ifPresent(sdp -> tell(s.events, new SfuEvent.Offer(sdp)));
                 return;
             }
             JanusProtocol.endpointEvent(message, Direction.SUBSCRIBE).ifPresent(e -> tell(s.events, e));

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bifrost.sfu.SfuEvent;
 import io.bifrost.sfu.SfuException;
 import io.bifrost.sfu.Direction;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +47,58 @@ final class JanusProtocol {
         JsonNode jsep = message.path("jsep");
         return type.equals(jsep.path("type").asText()) && jsep.hasNonNull("sdp")
                 ? Optional.of(jsep.path("sdp").asText()) : Optional.empty();
+    }
+
+    /**
+     * The subscriber offer of a message, each section labelled with the participant whose audio
+     * it carries: its {@code msid} becomes {@code <participant id> <participant id>-audio}, from
+     * the {@code streams} Janus lists beside the offer (a feed is a participant). Janus would keep
+     * each publisher's own msid, whose ids the publisher's WebRTC made up, and the clients could
+     * not tell whose audio a track is.
+     */
+    static Optional<String> subscriberOffer(JsonNode message) {
+        Map<String, String> feedByMid = new HashMap<>();
+        for (JsonNode stream : pluginData(message).path("streams")) {
+            if (stream.hasNonNull("mid") && stream.hasNonNull("feed_id")) {
+                feedByMid.put(stream.path("mid").asText(), stream.path("feed_id").asText());
+            }
+        }
+        return sdp(message, "offer").map(sdp -> labelled(sdp, feedByMid));
+    }
+
+    /** The SDP with the msid of each section whose mid is a key replaced by the participant it maps to. */
+    static String labelled(String sdp, Map<String, String> participantByMid) {
+        String eol = sdp.contains("\r\n") ? "\r\n" : "\n";
+        StringBuilder out = new StringBuilder(sdp.length() + 64 * participantByMid.size());
+        List<String> section = new ArrayList<>();
+        for (String line : sdp.split("\r?\n")) {
+            if (line.startsWith("m=")) {
+                appendLabelled(section, participantByMid, eol, out);
+            }
+            section.add(line);
+        }
+        appendLabelled(section, participantByMid, eol, out);
+        return out.toString();
+    }
+
+    private static void appendLabelled(List<String> section, Map<String, String> participantByMid, String eol, StringBuilder out) {
+        String participant = null;
+        for (String line : section) {
+            if (line.startsWith("a=mid:")) {
+                participant = participantByMid.get(line.substring("a=mid:".length()).trim());
+            }
+        }
+        for (String line : section) {
+            boolean msid = line.startsWith("a=msid:") || (line.startsWith("a=ssrc:") && line.contains(" msid:"));
+            if (participant != null && msid) {
+                continue;
+            }
+            out.append(line).append(eol);
+            if (participant != null && line.startsWith("a=mid:")) {
+                out.append("a=msid:").append(participant).append(' ').append(participant).append("-audio").append(eol);
+            }
+        }
+        section.clear();
     }
 
     static ObjectNode jsep(String type, String sdp) {

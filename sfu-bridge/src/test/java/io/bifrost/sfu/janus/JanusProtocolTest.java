@@ -110,4 +110,23 @@ class JanusProtocolTest {
     private static SfuEvent event(String json, Direction direction) throws Exception {
         return JanusProtocol.endpointEvent(JSON.readTree(json), direction).orElseThrow();
     }
+
+    @Test
+    void aSubscriberOfferNamesTheParticipantOfEachSection() throws Exception {
+        String sdp = String.join("\r\n", "v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=VideoRoom 1", "t=0 0",
+                "a=group:BUNDLE 0 1", "a=msid-semantic: WMS *",
+                "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:0", "a=sendonly", "a=msid:{4f1c} {9a2e}", "a=ssrc:11 msid:{4f1c} {9a2e}",
+                "a=ssrc:11 cname:janus",
+                "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:1", "a=sendonly", "a=msid:janus janus1", "") ;
+        JsonNode message = JSON.readTree("{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":\"attached\","
+                + "\"streams\":[{\"mid\":\"0\",\"feed_id\":\"p_alice\"},{\"mid\":\"1\",\"feed_id\":\"p_bob\"}]}},"
+                + "\"jsep\":{\"type\":\"offer\",\"sdp\":" + JSON.writeValueAsString(sdp) + "}}");
+
+        String labelled = JanusProtocol.subscriberOffer(message).orElseThrow();
+
+        assertThat(labelled).contains("a=mid:0\r\na=msid:p_alice p_alice-audio\r\n", "a=mid:1\r\na=msid:p_bob p_bob-audio\r\n",
+                "a=ssrc:11 cname:janus\r\n", "a=msid-semantic: WMS *\r\n");
+        assertThat(labelled).doesNotContain("{4f1c}", "janus1");
+        assertThat(labelled.split("\r\n")).as("three msid lines out, two in").hasSize(sdp.split("\r\n").length - 1);
+    }
 }

@@ -20,8 +20,34 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param allowedOrigins the browser origins ({@code https://app.example.org}) whose pages may
      *     open the websocket; clients that send no {@code Origin} are not affected; default none,
      *     which allows every origin
+     * @param tls HTTPS and WSS on {@code port}; default off (plain HTTP, for a node behind a TLS-terminating proxy)
+     * @param adminPort a port of its own for the app's backend and the operator: the REST API and
+     *     {@code /metrics} are then served there only, and answer 404 on {@code port}; default -1
+     *     (served on {@code port}); 0 for any free port
+     * @param adminHost the interface of {@code adminPort}; default {@code 127.0.0.1}
      */
-    public record Server(String host, int port, Duration shutdownGrace, boolean demoPage, List<String> allowedOrigins) {}
+    public record Server(String host, int port, Duration shutdownGrace, boolean demoPage, List<String> allowedOrigins,
+                         Tls tls, int adminPort, String adminHost) {
+
+        public boolean hasAdminPort() {
+            return adminPort >= 0;
+        }
+    }
+
+    /**
+     * @param keyStore a PKCS#12 file with the server's private key and certificate chain; default
+     *     none (no TLS). {@code openssl pkcs12 -export -in fullchain.pem -inkey privkey.pem -out bifrost.p12}
+     *     makes one from PEM files
+     * @param keyStorePassword its password; default none
+     * @param reloadInterval how often the file is checked for a renewed certificate, which new
+     *     connections then get without a restart; default 1m
+     */
+    public record Tls(String keyStore, String keyStorePassword, Duration reloadInterval) {
+
+        public boolean enabled() {
+            return keyStore != null && !keyStore.isBlank();
+        }
+    }
 
     /**
      * With no key configured at all, the node signs and accepts tokens with a development key
@@ -148,7 +174,8 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
 
     public static BifrostConfig defaults() {
         return new BifrostConfig(
-                new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true, List.of()),
+                new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true, List.of(), new Tls("", "", Duration.ofMinutes(1)), -1,
+                        "127.0.0.1"),
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
                 new Rooms(100, Duration.ofSeconds(20), "mesh", 100, "replace"),
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 0),

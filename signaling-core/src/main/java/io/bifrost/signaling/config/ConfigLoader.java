@@ -39,12 +39,16 @@ import java.util.stream.Collectors;
  *
  * <p>Every key {@code group.someKey} has the environment variable {@code BIFROST_GROUP_SOME_KEY};
  * maps are written {@code k1=v1,k2=v2} and lists {@code a,b}. {@code BIFROST_PORT} is short for
- * {@code BIFROST_SERVER_PORT}; {@code BIFROST_CONFIG} names the YAML file.
+ * {@code BIFROST_SERVER_PORT}; {@code BIFROST_CONFIG} names the YAML file. Any variable may
+ * instead end in {@code _FILE} and name a file holding the value (a container's or systemd's
+ * secrets), e.g. {@code BIFROST_AUTH_HMAC_KEYS_FILE=/run/secrets/bifrost-keys}.
  */
 public final class ConfigLoader {
     public static final String ENV_PREFIX = "BIFROST_";
     public static final String CONFIG_FILE_ENV = "BIFROST_CONFIG";
     private static final Map<String, String> ENV_ALIASES = Map.of("BIFROST_PORT", "server.port");
+    /** A variable with this suffix names a file that holds the value. */
+    private static final String FILE_SUFFIX = "_FILE";
 
     private final ObjectMapper json;
     private final ObjectMapper yaml;
@@ -183,17 +187,37 @@ public final class ConfigLoader {
             if (!name.startsWith(ENV_PREFIX) || name.equals(CONFIG_FILE_ENV)) {
                 continue;
             }
+            String value = e.getValue();
+            if (name.endsWith(FILE_SUFFIX) && !known.containsKey(name)) {
+                name = name.substring(0, name.length() - FILE_SUFFIX.length());
+                if (env.containsKey(name)) {
+                    throw new ConfigException(name + " and " + e.getKey() + " are both set; keep one");
+                }
+                value = secretFile(e.getKey(), value);
+            }
             String key = known.get(name);
             if (key == null) {
-                throw new ConfigException("unknown environment variable " + name + suggestion(name, known.keySet()));
+                throw new ConfigException("unknown environment variable " + e.getKey() + suggestion(name, known.keySet()));
             }
             String canonical = envName(key);
             if (!canonical.equals(name) && env.containsKey(canonical) && !env.get(canonical).equals(e.getValue())) {
                 throw new ConfigException(name + " (" + e.getValue() + ") and " + canonical + " (" + env.get(canonical)
                         + ") both set " + key + " to different values; keep one");
             }
-            set(tree, key, e.getValue(), name);
-            sources.put(key, "environment variable " + name);
+            set(tree, key, value, e.getKey());
+            sources.put(key, "environment variable " + e.getKey());
+        }
+    }
+
+    /**
+     * A value kept in a file, as container and systemd secrets are: the whole file but its
+     * trailing line break. Only the file's name appears in errors, never what it holds.
+     */
+    private static String secretFile(String variable, String file) throws ConfigException {
+        try {
+            return Files.readString(Path.of(file)).replaceFirst("\\r?\\n$", "");
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException(variable + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
         }
     }
 

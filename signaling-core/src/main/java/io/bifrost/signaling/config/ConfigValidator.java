@@ -21,6 +21,7 @@ final class ConfigValidator {
         check.that(c.server().port() >= 0 && c.server().port() <= 65535, "server.port", "must be between 0 and 65535, got " + c.server().port());
         check.that(notBlank(c.server().host()), "server.host", "must not be empty");
         check.that(!c.server().shutdownGrace().isNegative(), "server.shutdownGrace", "must not be negative");
+        tlsAndAdmin(c.server(), check);
         for (String origin : c.server().allowedOrigins()) {
             check.that(origin.matches("https?://[^/\\s]+"), "server.allowedOrigins",
                     "'" + origin + "' is no origin: scheme and host (and port), such as https://app.example.org, without a path");
@@ -82,6 +83,22 @@ final class ConfigValidator {
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }
+    }
+
+    private static void tlsAndAdmin(BifrostConfig.Server server, Check check) {
+        BifrostConfig.Tls tls = server.tls();
+        if (tls.enabled()) {
+            check.that(java.nio.file.Files.isReadable(java.nio.file.Path.of(tls.keyStore())), "server.tls.keyStore",
+                    "'" + tls.keyStore() + "' is not a readable file");
+            check.that(notBlank(tls.keyStorePassword()), "server.tls.keyStorePassword",
+                    "must be set: a PKCS#12 key store without a password cannot hold a private key here");
+        }
+        check.that(tls.reloadInterval().compareTo(Duration.ofSeconds(1)) >= 0, "server.tls.reloadInterval", "must be at least 1s");
+        check.that(server.adminPort() >= -1 && server.adminPort() <= 65535, "server.adminPort",
+                "must be -1 (the REST API and metrics on server.port), 0 (any free port) or a port up to 65535");
+        check.that(server.adminPort() <= 0 || server.adminPort() != server.port(), "server.adminPort",
+                "must differ from server.port (" + server.port() + ")");
+        check.that(notBlank(server.adminHost()), "server.adminHost", "must not be empty");
     }
 
     private static void webhooks(BifrostConfig c, Check check) {

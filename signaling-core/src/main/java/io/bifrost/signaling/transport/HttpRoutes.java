@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -42,9 +43,12 @@ final class HttpRoutes extends Handler.Wrapper {
     private final TokenIssuer devIssuer; // null unless the node runs with its development key
     private final RestApi api;
     private final ClientLimits clientLimits;
+    private final Connector adminConnector; // null: the admin endpoints are served on every connector
 
+    /** @param adminConnector the only connector that serves the REST API and metrics, or null for every one */
     HttpRoutes(Admission admission, RestApi api, ClientLimits clientLimits, BifrostMetrics metrics, Sessions sessions,
-               TokenIssuer devIssuer, boolean demoPage) {
+               TokenIssuer devIssuer, boolean demoPage, Connector adminConnector) {
+        this.adminConnector = adminConnector;
         this.admission = admission;
         this.api = api;
         this.clientLimits = clientLimits;
@@ -64,6 +68,10 @@ final class HttpRoutes extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
         boolean read = HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod());
+        if ((path.startsWith(RestApi.PREFIX) || path.equals("/metrics")) && !onAdminConnector(request)) {
+            writeError(response, callback, 404, "not-found", "not-found", "no such endpoint here");
+            return true;
+        }
         if (path.startsWith(RestApi.PREFIX)) {
             api.handle(request, response, callback);
             return true;
@@ -94,6 +102,11 @@ final class HttpRoutes extends Handler.Wrapper {
             default:
                 return read && super.handle(request, response, callback);
         }
+    }
+
+    /** Whether the request may reach the admin endpoints: any, without an admin port; else only on it. */
+    private boolean onAdminConnector(Request request) {
+        return adminConnector == null || request.getConnectionMetaData().getConnector() == adminConnector;
     }
 
     private void validate(Request request, Response response, Callback callback) {

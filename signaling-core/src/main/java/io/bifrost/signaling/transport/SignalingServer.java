@@ -11,9 +11,14 @@ import io.bifrost.signaling.session.Sessions;
 import java.time.Duration;
 import java.util.List;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.util.ssl.KeyStoreScanner;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
@@ -36,17 +41,27 @@ public final class SignalingServer {
 
     private final Server server;
     private final ServerConnector connector;
+    private final ServerConnector adminConnector; // null when the admin endpoints share the main port
 
     public SignalingServer(BifrostConfig config, TokenVerifier verifier, Rooms rooms, Sessions sessions,
                            BifrostMetrics metrics, TokenIssuer devIssuer) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("bifrost-http");
         server = new Server(threads);
-        connector = new ServerConnector(server);
-        connector.setHost(config.server().host());
-        connector.setPort(config.server().port());
+        BifrostConfig.Server s = config.server();
+        connector = s.tls().enabled() ? tlsConnector(server, s.tls()) : new ServerConnector(server);
+        connector.setHost(s.host());
+        connector.setPort(s.port());
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
         server.addConnector(connector);
+        if (s.hasAdminPort()) {
+            adminConnector = new ServerConnector(server);
+            adminConnector.setHost(s.adminHost());
+            adminConnector.setPort(s.adminPort());
+            server.addConnector(adminConnector);
+        } else {
+            adminConnector = null;
+        }
         server.setStopTimeout(config.server().shutdownGrace().toMillis());
 
         Admission admission = new Admission(verifier, rooms, sessions);
@@ -88,8 +103,26 @@ public final class SignalingServer {
             });
         });
         RestApi api = new RestApi(verifier, rooms, RoomMode.fromWire(config.rooms().defaultMode()));
-        websocket.setHandler(new HttpRoutes(admission, api, clientLimits, metrics, sessions, devIssuer, config.server().demoPage()));
+        websocket.setHandler(new HttpRoutes(admission, api, clientLimits, metrics, sessions, devIssuer, config.server().demoPage(),
+                adminConnector));
         context.setHandler(websocket);
+    }
+
+    /**
+     * HTTPS and WSS from a PKCS#12 key store, reloaded when the file changes: a renewed
+     * certificate reaches new connections without a restart, established ones keep theirs.
+     */
+    private static ServerConnector tlsConnector(Server server, BifrostConfig.Tls tls) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(tls.keyStore());
+        ssl.setKeyStorePassword(tls.keyStorePassword());
+        ssl.setKeyStoreType("PKCS12");
+        HttpConfiguration https = new HttpConfiguration();
+        https.addCustomizer(new SecureRequestCustomizer());
+        KeyStoreScanner reload = new KeyStoreScanner(ssl);
+        reload.setScanInterval((int) Math.max(1, tls.reloadInterval().toSeconds()));
+        server.addBean(reload);
+        return new ServerConnector(server, ssl, new HttpConnectionFactory(https));
     }
 
     public void start() throws Exception {
@@ -103,6 +136,11 @@ public final class SignalingServer {
     /** The bound port: the configured one, or the one picked for port 0. */
     public int port() {
         return connector.getLocalPort();
+    }
+
+    /** The bound admin port, or -1 when the admin endpoints share {@link #port()}. */
+    public int adminPort() {
+        return adminConnector == null ? -1 : adminConnector.getLocalPort();
     }
 
 }

@@ -437,4 +437,38 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(null, Map.of(), Map.of()).auth().devKeyFile())
                 .isEqualTo(java.nio.file.Path.of(System.getProperty("user.home"), ".bifrost", "dev-key").toString());
     }
+
+    @Test
+    void anyVariableMayNameAFileThatHoldsItsValue() throws Exception {
+        Path keys = dir.resolve("bifrost-keys");
+        Files.writeString(keys, "app1=" + SECRET_A + "\n");
+
+        BifrostConfig config = ConfigLoader.load(null, Map.of("BIFROST_AUTH_HMAC_KEYS_FILE", keys.toString()), Map.of());
+
+        assertThat(config.auth().hmacKeys()).containsEntry("app1", SECRET_A).hasSize(1);
+        assertThat(ConfigLoader.load(null, Map.of("BIFROST_AUTH_DEV_KEY_FILE", "/tmp/k"), Map.of()).auth().devKeyFile())
+                .as("a key whose own name ends in _FILE is that key").isEqualTo("/tmp/k");
+    }
+
+    @Test
+    void aSecretFileThatCannotBeReadOrClashesWithItsVariableIsAnErrorThatNeverShowsTheSecret() throws Exception {
+        Path keys = dir.resolve("keys");
+        Files.writeString(keys, "app1=" + SECRET_A);
+
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_AUTH_HMAC_KEYS_FILE", dir.resolve("missing").toString()),
+                Map.of()))).isInstanceOf(ConfigException.class).hasMessageContaining("BIFROST_AUTH_HMAC_KEYS_FILE").hasMessageContaining("missing");
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_AUTH_HMAC_KEYS_FILE", keys.toString(),
+                "BIFROST_AUTH_HMAC_KEYS", "app2=" + SECRET_A), Map.of()))).hasMessageContaining("both set").hasMessageNotContaining(SECRET_A);
+        Files.writeString(keys, "app1=too-short");
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_AUTH_HMAC_KEYS_FILE", keys.toString()), Map.of())))
+                .hasMessageContaining("auth.hmacKeys.app1").hasMessageNotContaining("too-short");
+    }
+
+    @Test
+    void tlsNeedsAReadableKeyStoreWithAPasswordAndTheAdminPortItsOwnPort() {
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_SERVER_TLS_KEY_STORE", dir.resolve("none.p12").toString()),
+                Map.of()))).hasMessageContaining("server.tls.keyStore").hasMessageContaining("server.tls.keyStorePassword");
+        assertThat(catchThrowable(() -> ConfigLoader.load(null, Map.of("BIFROST_SERVER_ADMIN_PORT", "7800"), Map.of())))
+                .hasMessageContaining("server.adminPort");
+    }
 }
