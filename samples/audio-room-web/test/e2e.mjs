@@ -170,6 +170,7 @@ function chatLines(page) {
 
 async function run(browsers) {
   const room = `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  result.checks.room = room;
 
   // 1. the host creates a room from the lobby and goes live; two listeners join from the list
   const host = await person(HOST, browsers);
