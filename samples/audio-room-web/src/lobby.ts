@@ -36,17 +36,23 @@ export function showLobby(root: HTMLElement, me: api.Me, actions: LobbyActions):
   const list = h('ul', { className: 'room-list', 'aria-label': 'Rooms' });
   const listStatus = h('p', { className: 'muted', role: 'status' }, 'Loading rooms…');
   let disposed = false;
+  /** What the list shows: redrawn only when it changed, so that a focused button stays focused. */
+  let shown = '';
 
   async function refresh(): Promise<void> {
     try {
       const rooms = await api.rooms();
       if (disposed) return;
       const hosted = hostedRooms(me);
+      const now = JSON.stringify([rooms, [...hosted]]);
+      if (now === shown) return;
+      shown = now;
       rooms.sort((a, b) => b.participants - a.participants || a.name.localeCompare(b.name));
       replaceChildren(list, ...rooms.map((room) => roomCard(room, hosted.has(room.name), actions)));
       listStatus.textContent = rooms.length === 0 ? 'No rooms are live. Start the first one!' : '';
     } catch (e) {
       if (disposed) return;
+      shown = '';
       listStatus.textContent = `The room list could not be loaded: ${sentence(e instanceof Error ? e.message : String(e))}`;
     }
   }

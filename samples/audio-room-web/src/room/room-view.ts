@@ -121,7 +121,7 @@ class LiveRoom {
     });
     window.addEventListener('pagehide', this.onPageHide);
     this.update();
-    if (room.mode === 'mesh') {
+    if (room.mode === 'mesh' && mayPublish(room.localParticipant.role)) {
       // A group call: everyone talks. (Broadcast rooms publish a host's or speaker's microphone by themselves.)
       room.publishMicrophone().catch((e) => this.banners.show('microphone', microphoneFailure(e), 'warning'));
     }
@@ -252,9 +252,8 @@ class LiveRoom {
 
     const listed = everyone.filter((p) => !mayPublish(p.role)).length;
     const listeners = room.mode === 'broadcast' ? Math.max(room.listenerCount, listed) : 0;
-    this.listenerCount.textContent = room.mode === 'broadcast'
-      ? `${listeners} listening`
-      : `${everyone.length} in the call`;
+    const count = room.mode === 'broadcast' ? `${listeners} listening` : `${everyone.length} in the call`;
+    if (this.listenerCount.textContent !== count) this.listenerCount.textContent = count;
     this.audienceTitle.textContent = room.listenersListed
       ? `Listeners (${listed})`
       : `Raised hands (${listed} of ${listeners} listeners)`;
@@ -306,7 +305,8 @@ class LiveRoom {
     const label = reconnecting ? 'Reconnecting' : this.sfuDown ? 'No audio'
       : { good: 'Good', fair: 'Fair', poor: 'Weak', unknown: 'Checking…' }[quality];
     this.quality.className = `quality ${reconnecting || this.sfuDown ? 'poor' : quality}`;
-    this.quality.textContent = `Connection: ${label}`;
+    // only on a change: a status region re-announces what is written into it
+    if (this.quality.textContent !== `Connection: ${label}`) this.quality.textContent = `Connection: ${label}`;
     const now = performance.now();
     if (quality === 'poor' && !reconnecting) {
       this.poorSince ||= now;
