@@ -10,6 +10,7 @@ import io.bifrost.rooms.cluster.redis.RedisHookQueue;
 import io.bifrost.rooms.cluster.redis.RedisLink;
 import io.bifrost.rooms.cluster.redis.RedisNodeRegistry;
 import io.bifrost.rooms.cluster.redis.RedisRooms;
+import io.bifrost.rooms.cluster.redis.RedisSpentTokens;
 import io.bifrost.rooms.cluster.redis.RedisStreamsBus;
 import io.bifrost.rooms.hooks.HookQueue;
 import io.bifrost.rooms.hooks.HookSink;
@@ -18,6 +19,7 @@ import io.bifrost.rooms.room.DuplicateIdentity;
 import io.bifrost.rooms.room.Ids;
 import io.bifrost.rooms.room.LocalRooms;
 import io.bifrost.rooms.room.Rooms;
+import io.bifrost.rooms.room.SpentTokens;
 import io.bifrost.sfu.SfuBridge;
 import io.bifrost.sfu.janus.JanusBridge;
 import io.bifrost.sfu.janus.JanusConfig;
@@ -64,6 +66,8 @@ public final class Bifrost implements AutoCloseable {
     private static final long SWEEP_PERIOD_MILLIS = 1000;
     /** How often a draining node checks whether its clients have gone. */
     private static final long DRAIN_POLL_MILLIS = 20;
+    /** A join waits this long for Redis to say whether its token was spent, then is let in (the token still verified). */
+    private static final Duration SPENT_TOKEN_CHECK = Duration.ofSeconds(2);
     /** How long a stopping node waits for its rooms' last tasks before it sends their webhooks. */
     private static final long ROOM_THREADS_STOP_MILLIS = 2000;
     /**
@@ -106,6 +110,8 @@ public final class Bifrost implements AutoCloseable {
         this.metrics = new BifrostMetrics();
         DuplicateIdentity duplicates = DuplicateIdentity.fromWire(config.rooms().duplicateIdentity());
         HookQueue hookQueue;
+        boolean refuseReuse = config.auth().reuseAfterLeave().equals("refuse");
+        SpentTokens spentTokens;
         BifrostConfig.Redis redisConfig = config.redis();
         if (redisConfig.enabled()) {
             this.redis = connect(redisConfig);
@@ -114,6 +120,7 @@ public final class Bifrost implements AutoCloseable {
             RedisRooms redisRooms = new RedisRooms(redisBus, config.rooms().maxParticipants(), duplicates, this::roomEmptied,
                     hooks);
             hookQueue = hooks;
+            spentTokens = refuseReuse ? new RedisSpentTokens(redisBus, SPENT_TOKEN_CHECK) : SpentTokens.NONE;
             this.bus = redisBus.start();
             this.rooms = redisRooms;
             this.registry = new RedisNodeRegistry(redisBus, redisRooms, () -> sessions().abandonAll());
@@ -126,6 +133,7 @@ public final class Bifrost implements AutoCloseable {
             this.rooms = new LocalRooms(localBus, roomThreads, config.rooms().maxParticipants(), duplicates, this::roomEmptied,
                     hooks == null ? HookSink.NONE : hooks);
             hookQueue = hooks;
+            spentTokens = refuseReuse ? new SpentTokens.InMemory() : SpentTokens.NONE;
             this.redis = null;
             this.registry = null;
             log.info("No Redis configured: single node, rooms live in memory");
@@ -137,7 +145,7 @@ public final class Bifrost implements AutoCloseable {
                         l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow(), l.messagesPerSecondPerRoom()),
                 new IceServers(config.ice().urls(), config.ice().turnSecret(), config.ice().turnCredentialTtl(), Clock.systemUTC()),
                 RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null,
-                tokenRefresh(config.auth(), hmacIssuers));
+                tokenRefresh(config.auth(), hmacIssuers), spentTokens);
         metrics.gauges(sessions::count, bus::rooms);
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
         this.webhooks = hookQueue == null ? null

@@ -61,9 +61,12 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param clockSkew tolerance for {@code exp} and {@code nbf}; default 10s
      * @param devKeyFile where the development key lives; default {@code ~/.bifrost/dev-key}, or
      *     {@code ./.bifrost/dev-key} when the home directory is read-only (filled in by the loader)
+     * @param reuseAfterLeave whether a token whose participant left or was removed may join again
+     *     while it is valid: {@code allow}, or {@code refuse} (with {@code token-spent}; the
+     *     fresh tokens the session was sent are refused too); default {@code allow}
      */
     public record Auth(Map<String, String> hmacKeys, Map<String, String> publicKeys, String jwksUrl,
-                       Duration jwksCacheTtl, String audience, Duration clockSkew, String devKeyFile) {
+                       Duration jwksCacheTtl, String audience, Duration clockSkew, String devKeyFile, String reuseAfterLeave) {
 
         public boolean developmentMode() {
             return hmacKeys.isEmpty() && publicKeys.isEmpty() && (jwksUrl == null || jwksUrl.isEmpty());
@@ -180,7 +183,7 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
         return new BifrostConfig(
                 new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true, List.of(), new Tls("", "", Duration.ofMinutes(1)), -1,
                         "127.0.0.1"),
-                new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), ""),
+                new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), "", "allow"),
                 new Rooms(100, Duration.ofSeconds(20), "mesh", 100, "replace"),
                 new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 0, 0, 0),
                 new Ice(List.of(), "", Duration.ofHours(6)),

@@ -319,7 +319,7 @@ public final class ConfigLoader {
         Path home = Path.of(System.getProperty("user.home", "."));
         Path dir = Files.isWritable(home) ? home.resolve(".bifrost") : Path.of(".bifrost");
         BifrostConfig.Auth resolved = new BifrostConfig.Auth(auth.hmacKeys(), auth.publicKeys(), auth.jwksUrl(),
-                auth.jwksCacheTtl(), auth.audience(), auth.clockSkew(), dir.resolve("dev-key").toString());
+                auth.jwksCacheTtl(), auth.audience(), auth.clockSkew(), dir.resolve("dev-key").toString(), auth.reuseAfterLeave());
         return new BifrostConfig(config.server(), resolved, config.rooms(), config.limits(), config.ice(), config.redis(),
                 config.sfu(), config.webhooks());
     }

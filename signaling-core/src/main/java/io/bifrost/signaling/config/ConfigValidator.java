@@ -31,6 +31,7 @@ final class ConfigValidator {
         check.that(notBlank(c.auth().audience()), "auth.audience", "must not be empty");
         check.that(positive(c.auth().jwksCacheTtl()), "auth.jwksCacheTtl", "must be positive");
         check.that(!c.auth().clockSkew().isNegative(), "auth.clockSkew", "must not be negative");
+        check.that(List.of("allow", "refuse").contains(c.auth().reuseAfterLeave()), "auth.reuseAfterLeave", "must be allow or refuse");
         String jwks = c.auth().jwksUrl();
         check.that(jwks == null || jwks.isEmpty() || jwks.startsWith("https://") || jwks.startsWith("http://"),
                 "auth.jwksUrl", "must be an http(s) URL, got '" + jwks + "'");

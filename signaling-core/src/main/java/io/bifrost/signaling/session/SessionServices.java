@@ -5,6 +5,7 @@ import io.bifrost.sfu.SfuBridge;
 
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.room.Rooms;
+import io.bifrost.rooms.room.SpentTokens;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
 
@@ -12,4 +13,4 @@ import io.bifrost.signaling.protocol.Codec;
 record SessionServices(Rooms rooms, ClusterBus bus, Fanout fanout, Sessions sessions, Codec codec,
                        BifrostMetrics metrics, SessionLimits limits, IceServers iceServers,
                        RoomMode defaultMode, SfuBridge sfu, Audiences audiences, TokenRefresh tokens,
-                       KeyedRateLimits roomMessages) {}
+                       KeyedRateLimits roomMessages, SpentTokens spentTokens) {}

@@ -5,6 +5,7 @@ import io.bifrost.auth.RoomMode;
 import io.bifrost.sfu.SfuBridge;
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.room.Rooms;
+import io.bifrost.rooms.room.SpentTokens;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
 import java.time.Instant;
@@ -34,10 +35,10 @@ public final class Sessions {
      */
     public Sessions(Rooms rooms, ClusterBus bus, Fanout fanout, Codec codec, BifrostMetrics metrics,
                     SessionLimits limits, IceServers iceServers, RoomMode defaultMode, SfuBridge sfu,
-                    int largeAudience, boolean resumableAfterShutdown, TokenRefresh tokens) {
+                    int largeAudience, boolean resumableAfterShutdown, TokenRefresh tokens, SpentTokens spentTokens) {
         this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers,
                 defaultMode, sfu, new Audiences(bus, codec, largeAudience), tokens,
-                new KeyedRateLimits(limits.messagesPerSecondPerRoom()));
+                new KeyedRateLimits(limits.messagesPerSecondPerRoom()), spentTokens);
         this.resumableAfterShutdown = resumableAfterShutdown;
     }
 
@@ -46,10 +47,15 @@ public final class Sessions {
      *
      * @param resume the session to take back, or null to join
      */
-    public SignalingSession open(JoinClaims claims, ResumeRequest resume, Connection connection) {
-        SignalingSession session = new SignalingSession(claims, resume, connection, services, System.nanoTime());
+    public SignalingSession open(JoinClaims claims, String tokenId, ResumeRequest resume, Connection connection) {
+        SignalingSession session = new SignalingSession(claims, tokenId, resume, connection, services, System.nanoTime());
         open.add(session);
         return session;
+    }
+
+    /** The tokens that may not join again (see {@code auth.reuseAfterLeave}). */
+    public SpentTokens spentTokens() {
+        return services.spentTokens();
     }
 
     /** Sessions open on this node, detached ones included. */

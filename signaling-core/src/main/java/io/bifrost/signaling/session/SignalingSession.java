@@ -24,6 +24,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,11 +71,15 @@ public final class SignalingSession implements RoomMember {
     private volatile long lastHeardNanos;              // written on the transport thread
     private volatile long detachedAtNanos;
     private volatile LeaveReason detachedReason;
+    /** The ids of every join token this session was admitted with or sent, with their expiry: spent when it leaves. */
+    private final Map<String, Instant> tokens = new ConcurrentHashMap<>();
     private volatile TokenRefresh.Term tokenTerm;      // null when this node cannot refresh the token; the sweeper's
     private volatile Participant tokenCarries;         // the state the client's newest token says; the sweeper's
 
-    SignalingSession(JoinClaims claims, ResumeRequest resume, Connection connection, SessionServices services, long now) {
+    SignalingSession(JoinClaims claims, String tokenId, ResumeRequest resume, Connection connection, SessionServices services,
+                     long now) {
         this.claims = claims;
+        this.tokens.put(tokenId, claims.expiresAt());
         this.resume = resume;
         this.connection = connection;
         this.services = services;
@@ -565,6 +571,7 @@ public final class SignalingSession implements RoomMember {
         }
         tokenTerm = fresh.term();
         tokenCarries = current;
+        tokens.put(TokenIds.of(fresh.token()), fresh.term().expiresAt());
         if (state.get() != State.LIVE) {
             return; // left (or dropped) meanwhile: no token after the session is over
         }
@@ -711,6 +718,10 @@ public final class SignalingSession implements RoomMember {
         // Gone from this node before the room announces it: whoever hears the leave finds no session.
         services.sessions().remove(this);
         releaseResources();
+        if (reason == LeaveReason.LEFT || reason == LeaveReason.REMOVED) {
+            // Every token this session held, the fresh ones too: each would otherwise let it back in.
+            tokens.forEach((id, expiresAt) -> services.spentTokens().spend(id, expiresAt.toEpochMilli()));
+        }
         Room joinedRoom = room;
         if (joinedRoom != null) {
             joinedRoom.leave(participant.id(), reason);

@@ -6,6 +6,7 @@ import io.bifrost.auth.TokenVerifier;
 import io.bifrost.rooms.room.Rooms;
 import io.bifrost.signaling.protocol.ErrorCode;
 import io.bifrost.signaling.session.Sessions;
+import io.bifrost.signaling.session.TokenIds;
 
 /**
  * Decides, before any websocket exists, whether a token may join: the same answer for the
@@ -30,8 +31,12 @@ final class Admission {
         this.sessions = sessions;
     }
 
-    /** The outcome: claims when admitted, otherwise an HTTP status and the JSON error fields. */
-    record Decision(JoinClaims claims, int status, ErrorCode code, String reason, String message) {
+    /**
+     * The outcome: claims when admitted, otherwise an HTTP status and the JSON error fields.
+     *
+     * @param tokenId what the admitted token is known by once spent (see {@link TokenIds})
+     */
+    record Decision(JoinClaims claims, String tokenId, int status, ErrorCode code, String reason, String message) {
         boolean admitted() {
             return claims != null;
         }
@@ -68,7 +73,12 @@ final class Admission {
             return refuse(FORBIDDEN, ErrorCode.ROOM_FULL, "room-full",
                     "room " + claims.room() + " is full (" + rooms.capacity() + " participants)");
         }
-        return new Decision(claims, OK, null, null, null);
+        String tokenId = TokenIds.of(token);
+        if (sessions.spentTokens().isSpent(tokenId)) {
+            return refuse(UNAUTHORIZED, ErrorCode.UNAUTHORIZED, "token-spent",
+                    "this token's participant left or was removed; it cannot join again (auth.reuseAfterLeave): get a new one");
+        }
+        return new Decision(claims, tokenId, OK, null, null, null);
     }
 
     private static String badName(String what, String value) {
@@ -84,7 +94,7 @@ final class Admission {
     }
 
     static Decision refuse(int status, ErrorCode code, String reason, String message) {
-        return new Decision(null, status, code, reason, message);
+        return new Decision(null, null, status, code, reason, message);
     }
 
     private static String abbreviate(String value) {

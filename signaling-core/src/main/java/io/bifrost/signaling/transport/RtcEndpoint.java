@@ -16,13 +16,15 @@ import org.eclipse.jetty.websocket.api.Session;
  */
 public final class RtcEndpoint implements Session.Listener {
     private final JoinClaims claims;
+    private final String tokenId;
     private final ResumeRequest resume;
     private final Sessions sessions;
     private final Runnable release; // frees the connection's place in its address's count; idempotent
     private SignalingSession signaling; // set in onWebSocketOpen, before any other callback
 
-    RtcEndpoint(JoinClaims claims, ResumeRequest resume, Sessions sessions, Runnable release) {
+    RtcEndpoint(JoinClaims claims, String tokenId, ResumeRequest resume, Sessions sessions, Runnable release) {
         this.claims = claims;
+        this.tokenId = tokenId;
         this.resume = resume;
         this.sessions = sessions;
         this.release = release;
@@ -30,7 +32,7 @@ public final class RtcEndpoint implements Session.Listener {
 
     @Override
     public void onWebSocketOpen(Session session) {
-        signaling = sessions.open(claims, resume, new JettyConnection(session));
+        signaling = sessions.open(claims, tokenId, resume, new JettyConnection(session));
         signaling.start(); // no demand until joined: the first frame out is `joined` or `resumed`
     }
 

@@ -104,7 +104,7 @@ public final class SignalingServer {
                 // No permessage-deflate, though browsers offer it: signaling frames are small, and
                 // compressing per connection would undo encoding a room's event once for everyone.
                 response.setExtensions(List.of());
-                return new RtcEndpoint(decision.claims(), HttpRoutes.resumeRequest(request), sessions, release);
+                return new RtcEndpoint(decision.claims(), decision.tokenId(), HttpRoutes.resumeRequest(request), sessions, release);
             });
         });
         RestApi api = new RestApi(verifier, rooms, RoomMode.fromWire(config.rooms().defaultMode()));

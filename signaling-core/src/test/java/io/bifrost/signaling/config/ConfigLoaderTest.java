@@ -428,7 +428,7 @@ class ConfigLoaderTest {
         BifrostConfig.Auth a = d.auth();
         String devKeyFile = java.nio.file.Path.of(System.getProperty("user.home"), ".bifrost", "dev-key").toString();
         return new BifrostConfig(d.server(), new BifrostConfig.Auth(a.hmacKeys(), a.publicKeys(), a.jwksUrl(),
-                a.jwksCacheTtl(), a.audience(), a.clockSkew(), devKeyFile), d.rooms(), d.limits(), d.ice(), d.redis(), d.sfu(),
+                a.jwksCacheTtl(), a.audience(), a.clockSkew(), devKeyFile, a.reuseAfterLeave()), d.rooms(), d.limits(), d.ice(), d.redis(), d.sfu(),
                 d.webhooks());
     }
 

@@ -90,6 +90,11 @@ final class Keys {
      */
     static final String HOOK_ROOMS = "bifrost:{cluster}:hook-rooms";
 
+    /** String, expiring with its token: a join token whose participant left or was removed (auth.reuseAfterLeave). */
+    static String spentToken(String tokenId) {
+        return "bifrost:{token:" + tokenId + "}:spent";
+    }
+
     /** Stream, capped: webhooks given up after the retry budget, for operators to inspect and replay. */
     static final String DEAD_HOOKS = "bifrost:{cluster}:hooks-dead";
 

@@ -1,0 +1,95 @@
+package io.bifrost.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bifrost.auth.AdminGrants;
+import io.bifrost.auth.Role;
+import io.bifrost.rooms.testing.RedisFixture;
+import io.bifrost.signaling.testing.RawHttp;
+import io.bifrost.signaling.testing.TestNode;
+import io.bifrost.signaling.testing.WsClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** auth.reuseAfterLeave: whether a token whose participant left or was removed may join again. */
+class TokenReuseIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, String> REFUSE = Map.of("auth.reuseAfterLeave", "refuse");
+
+    @Test
+    void byDefaultATokenJoinsAgainAfterItsParticipantLeft() throws Exception {
+        try (TestNode node = TestNode.start()) {
+            String token = node.token("reuse-allowed", "ann", Role.SPEAKER);
+            leave(node, token);
+            try (WsClient again = WsClient.connect(node.rtc(token))) {
+                assertThat(again.awaitJoined().path("participant").path("identity").asText()).isEqualTo("ann");
+            }
+        }
+    }
+
+    @Test
+    void withRefuseATokenWhoseParticipantLeftIsSpentAndAnotherTokenJoins() throws Exception {
+        try (TestNode node = TestNode.start(REFUSE)) {
+            String token = node.token("reuse-refused", "ann", Role.SPEAKER);
+            leave(node, token);
+
+            assertSpent(node, token);
+            try (WsClient fresh = WsClient.connect(node.rtc(node.token("reuse-refused", "ann", Role.SPEAKER)))) {
+                assertThat(fresh.awaitJoined().path("room").asText()).as("a new token from the backend").isEqualTo("reuse-refused");
+            }
+        }
+    }
+
+    @Test
+    void aRemovedParticipantCannotComeBackWithItsTokenOnAnyNodeOfTheCluster() throws Exception {
+        try (RedisFixture redis = RedisFixture.start()) {
+            Map<String, String> config = new java.util.HashMap<>(REFUSE);
+            config.put("redis.url", redis.url());
+            List<TestNode> nodes = TestNode.startAll(2, config);
+            try {
+                TestNode first = nodes.get(0);
+                String token = first.token("reuse-removed", "eve", Role.SPEAKER);
+                try (WsClient eve = WsClient.connect(first.rtc(token))) {
+                    String id = eve.awaitJoined().path("participant").path("id").asText();
+                    String admin = first.issuer().issueAdmin(AdminGrants.of(true, true, true), Duration.ofMinutes(5));
+                    HttpResponse<String> removed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                            "http://127.0.0.1:" + first.port() + "/api/v1/rooms/reuse-removed/participants/" + id))
+                            .header("Authorization", "Bearer " + admin).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+                    assertThat(removed.statusCode()).isEqualTo(204);
+                    assertThat(eve.awaitClose().reason()).isEqualTo("removed");
+                }
+                assertSpent(nodes.get(1), token);
+            } finally {
+                nodes.forEach(TestNode::close);
+            }
+        }
+    }
+
+    private static void leave(TestNode node, String token) throws Exception {
+        try (WsClient ann = WsClient.connect(node.rtc(token))) {
+            ann.awaitJoined();
+            ann.send(Map.of("type", "leave", "id", "l1"));
+            ann.awaitClose();
+        }
+    }
+
+    private static void assertSpent(TestNode node, String token) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        RawHttp.Reply reply = RawHttp.upgrade(node.port(), "/rtc?access_token=" + token, Map.of());
+        while (reply.status() == 101 && System.nanoTime() < deadline) { // the leave is written on its way out
+            Thread.sleep(50);
+            reply = RawHttp.upgrade(node.port(), "/rtc?access_token=" + token, Map.of());
+        }
+        assertThat(reply.status()).isEqualTo(401);
+        JsonNode body = JSON.readTree(reply.body());
+        assertThat(body.path("reason").asText()).isEqualTo("token-spent");
+    }
+}
