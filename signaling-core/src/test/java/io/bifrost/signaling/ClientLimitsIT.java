@@ -133,4 +133,29 @@ class ClientLimitsIT {
             assertThat(other.expect("ack").path("id").asText()).isEqualTo("d1");
         }
     }
+
+    @Test
+    void aNodeHoldsAtMostItsRoomsAndStillTakesJoinsToThoseItHolds() throws Exception {
+        try (TestNode node = TestNode.start(Map.of("limits.roomsPerNode", "2"));
+             WsClient first = node.join("first-room", "ann", Role.SPEAKER)) {
+            WsClient second = node.join("second-room", "bob", Role.SPEAKER);
+
+            RawHttp.Reply refused = RawHttp.upgrade(node.port(), "/rtc?access_token=" + node.token("third-room", "cid", Role.SPEAKER),
+                    Map.of());
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(JSON.readTree(refused.body()).path("reason").asText()).isEqualTo("room-limit");
+            try (WsClient more = node.join("first-room", "dan", Role.SPEAKER)) {
+                assertThat(more.joined().path("room").asText()).as("a room the node holds takes joins").isEqualTo("first-room");
+            }
+
+            second.closeNormally();
+            long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
+            RawHttp.Reply later;
+            do {
+                Thread.sleep(50);
+                later = RawHttp.upgrade(node.port(), "/rtc?access_token=" + node.token("third-room", "cid", Role.SPEAKER), Map.of());
+            } while (later.status() != 101 && System.nanoTime() < deadline);
+            assertThat(later.status()).as("once a room is gone, another fits").isEqualTo(101);
+        }
+    }
 }

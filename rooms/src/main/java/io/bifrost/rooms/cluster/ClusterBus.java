@@ -25,6 +25,9 @@ public interface ClusterBus extends AutoCloseable {
     /** Rooms with subscribers on this node. */
     int rooms();
 
+    /** Whether the room has subscribers on this node. */
+    boolean hasRoom(String room);
+
     @Override
     void close();
 

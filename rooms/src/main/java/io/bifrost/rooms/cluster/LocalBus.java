@@ -76,6 +76,11 @@ public final class LocalBus implements ClusterBus {
     }
 
     @Override
+    public boolean hasRoom(String room) {
+        return feeds.has(room);
+    }
+
+    @Override
     public void close() {
         feeds.clear();
         inboxes.clear();

@@ -22,6 +22,10 @@ public final class RoomFeeds {
         return feeds.get(room);
     }
 
+    public boolean has(String room) {
+        return feeds.containsKey(room);
+    }
+
     public int count() {
         return feeds.size();
     }

@@ -105,10 +105,13 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      *     no limit; default 0
      * @param messagesPerSecondPerRoom chat messages a node takes for one room per second (each
      *     goes to everyone in it), 0 for no limit; default 0
+     * @param roomsPerNode the most rooms a node holds participants of; a join to another room is
+     *     refused with {@code room-limit} (a load balancer then tries another node), 0 for no limit; default 0
      */
     public record Limits(int maxMessageBytes, int maxFrameBytes, int messagesPerSecond, int messageBurst,
                          int outboundQueueFrames, Duration pingInterval, Duration pingTimeout, int connectionsPerIp,
-                         int joinsPerSecondPerIp, int joinsPerSecondPerRoom, int messagesPerSecondPerRoom) {}
+                         int joinsPerSecondPerIp, int joinsPerSecondPerRoom, int messagesPerSecondPerRoom,
+                         int roomsPerNode) {}
 
     /**
      * @param urls STUN/TURN URLs given to clients in {@code joined} and {@code resumed}; default none
@@ -185,7 +188,7 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
                         "127.0.0.1"),
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), "", "allow"),
                 new Rooms(100, Duration.ofSeconds(20), "mesh", 100, "replace"),
-                new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 0, 0, 0),
+                new Limits(64 * 1024, 1024 * 1024, 50, 200, 1024, Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 0, 0, 0, 0),
                 new Ice(List.of(), "", Duration.ofHours(6)),
                 new Redis("", Duration.ofSeconds(10), 10_000),
                 new Sfu(List.of(), "", "", 500, Duration.ofSeconds(5), Duration.ofSeconds(5)),

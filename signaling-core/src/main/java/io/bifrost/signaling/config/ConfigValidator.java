@@ -66,6 +66,7 @@ final class ConfigValidator {
         check.that(limits.joinsPerSecondPerIp() >= 0, "limits.joinsPerSecondPerIp", "must be 0 (no limit) or more");
         check.that(limits.joinsPerSecondPerRoom() >= 0, "limits.joinsPerSecondPerRoom", "must be 0 (no limit) or more");
         check.that(limits.messagesPerSecondPerRoom() >= 0, "limits.messagesPerSecondPerRoom", "must be 0 (no limit) or more");
+        check.that(limits.roomsPerNode() >= 0, "limits.roomsPerNode", "must be 0 (no limit) or more");
         check.that(limits.messageBurst() >= 1, "limits.messageBurst", "must be at least 1");
         check.that(limits.outboundQueueFrames() >= 8, "limits.outboundQueueFrames", "must be at least 8");
         check.that(positive(limits.pingInterval()), "limits.pingInterval", "must be positive");

@@ -58,6 +58,14 @@ public final class Sessions {
         return services.spentTokens();
     }
 
+    /**
+     * Whether this node takes a join to the room under a limit of rooms per node (0: none): a
+     * room it holds already, always. A soft limit: joins to new rooms that race may pass it by a few.
+     */
+    public boolean roomAllowed(String room, int roomsPerNode) {
+        return roomsPerNode == 0 || services.bus().hasRoom(room) || services.bus().rooms() < roomsPerNode;
+    }
+
     /** Sessions open on this node, detached ones included. */
     public int count() {
         return open.size();

@@ -24,11 +24,14 @@ final class Admission {
     private final TokenVerifier verifier;
     private final Rooms rooms;
     private final Sessions sessions;
+    private final int roomsPerNode;
 
-    Admission(TokenVerifier verifier, Rooms rooms, Sessions sessions) {
+    /** @param roomsPerNode the most rooms this node holds (limits.roomsPerNode), 0 for no limit */
+    Admission(TokenVerifier verifier, Rooms rooms, Sessions sessions, int roomsPerNode) {
         this.verifier = verifier;
         this.rooms = rooms;
         this.sessions = sessions;
+        this.roomsPerNode = roomsPerNode;
     }
 
     /**
@@ -72,6 +75,10 @@ final class Admission {
         if (rooms.isFull(claims.room())) {
             return refuse(FORBIDDEN, ErrorCode.ROOM_FULL, "room-full",
                     "room " + claims.room() + " is full (" + rooms.capacity() + " participants)");
+        }
+        if (!sessions.roomAllowed(claims.room(), roomsPerNode)) {
+            return refuse(UNAVAILABLE, ErrorCode.UNAVAILABLE, "room-limit", "this node holds its most rooms (" + roomsPerNode
+                    + ", limits.roomsPerNode); another node may take room " + claims.room());
         }
         String tokenId = TokenIds.of(token);
         if (sessions.spentTokens().isSpent(tokenId)) {

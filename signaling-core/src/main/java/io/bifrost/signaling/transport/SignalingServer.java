@@ -64,7 +64,7 @@ public final class SignalingServer {
         }
         server.setStopTimeout(config.server().shutdownGrace().toMillis());
 
-        Admission admission = new Admission(verifier, rooms, sessions);
+        Admission admission = new Admission(verifier, rooms, sessions, config.limits().roomsPerNode());
         ContextHandler context = new ContextHandler("/");
         server.setHandler(context);
         BifrostConfig.Limits limits = config.limits();

@@ -113,6 +113,11 @@ public final class RedisStreamsBus implements ClusterBus {
     }
 
     @Override
+    public boolean hasRoom(String room) {
+        return feeds.has(room);
+    }
+
+    @Override
     public void close() {
         running = false;
         reader.interrupt();
