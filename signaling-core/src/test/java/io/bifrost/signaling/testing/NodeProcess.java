@@ -1,0 +1,76 @@
+package io.bifrost.signaling.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A node in a process of its own, from the server jar the package phase built, so that a test
+ * can kill it as the kernel would (SIGKILL: no drain, no goodbye). It signs with
+ * {@link TestNode}'s key.
+ */
+public final class NodeProcess implements AutoCloseable {
+    private static final Pattern PORT = Pattern.compile("running on http://[^:]+:(\\d+)");
+
+    private final Process process;
+    private final int port;
+
+    private NodeProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** @param config {@code BIFROST_*} variables on top of the test key and loopback */
+    public static NodeProcess start(Map<String, String> config) throws Exception {
+        Path jar = Path.of("target/bifrost-server.jar").toAbsolutePath();
+        assertThat(jar).as("the server jar is built in the package phase").exists();
+        ProcessBuilder builder = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString(), "serve", "--port", "0"));
+        builder.environment().keySet().removeIf(name -> name.startsWith("BIFROST_"));
+        builder.environment().put("BIFROST_SERVER_HOST", "127.0.0.1");
+        builder.environment().put("BIFROST_AUTH_HMAC_KEYS", TestNode.KEY_ID + "=" + TestNode.SECRET);
+        builder.environment().putAll(config);
+        Process process = builder.redirectErrorStream(true).start();
+        return new NodeProcess(process, awaitPort(process));
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** SIGKILL. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+
+    private static int awaitPort(Process node) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        for (String line; (line = out.readLine()) != null; ) {
+            lines.add(line);
+            Matcher m = PORT.matcher(line);
+            if (m.find()) {
+                Thread drain = new Thread(() -> out.lines().forEach(ignored -> { }), "node-process-output");
+                drain.setDaemon(true);
+                drain.start(); // keep reading, so the node never blocks on a full pipe
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        throw new AssertionError("the node printed no port: " + lines);
+    }
+}
