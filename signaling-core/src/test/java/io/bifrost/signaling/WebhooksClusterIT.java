@@ -88,6 +88,10 @@ class WebhooksClusterIT extends WebhooksContract {
                 ann.expect("participant-joined");
                 bob.closeNormally();
                 ann.expect("participant-left");
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (backend.attempts(room).isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(50); // delivery starts on its own thread, a moment after the change
+                }
                 assertThat(WebhookReceiver.events(backend.attempts(room))).as("tried while the backend was down")
                         .isNotEmpty().allMatch(event -> event.equals("room-started"));
             } finally {
