@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.interfaces.ECPublicKey;
@@ -160,6 +162,41 @@ class JwksTest {
     @Test
     void aJwksServerAnsweringSomethingOtherThanAJwksGivesKeySourceUnavailable() throws Exception {
         TokenVerifier verifier = jwksVerifier(serve(200, "<html>login</html>"));
+
+        assertThatThrownBy(() -> verifier.verify(TestTokens.rs256("rsa-jwks", claims("rsa-jwks"))))
+                .isInstanceOfSatisfying(TokenException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.KEY_SOURCE_UNAVAILABLE));
+    }
+
+    @Test
+    void aJwksServerThatAcceptsButNeverAnswersGivesKeySourceUnavailableWithinTheReadTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            // Accepts the connection (so the connect timeout does not apply) and never writes a byte.
+            Thread accepter = new Thread(() -> {
+                try (Socket held = silent.accept()) {
+                    held.getInputStream().read();
+                } catch (IOException closed) {
+                    // the verifier gave up and closed its end, or the test closed the server
+                }
+            });
+            accepter.start();
+            TokenVerifier verifier = jwksVerifier(URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/jwks.json"));
+            long started = System.nanoTime();
+
+            assertThatThrownBy(() -> verifier.verify(TestTokens.rs256("rsa-jwks", claims("rsa-jwks"))))
+                    .isInstanceOfSatisfying(TokenException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.KEY_SOURCE_UNAVAILABLE));
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .as("a join waits at most one fetch for a JWKS host that hangs")
+                    .isLessThan(Duration.ofMillis(JwksKeys.REFRESH_WAIT_MILLIS));
+            accepter.interrupt();
+        }
+    }
+
+    @Test
+    void aJwksLargerThanTheSizeLimitGivesKeySourceUnavailable() throws Exception {
+        String padded = publicJwks().replace("{\"keys\"", "{\"padding\":\"" + "x".repeat(JwksKeys.SIZE_LIMIT_BYTES) + "\",\"keys\"");
+        TokenVerifier verifier = jwksVerifier(serve(200, padded));
 
         assertThatThrownBy(() -> verifier.verify(TestTokens.rs256("rsa-jwks", claims("rsa-jwks"))))
                 .isInstanceOfSatisfying(TokenException.class,

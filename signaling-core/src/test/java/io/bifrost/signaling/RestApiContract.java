@@ -8,6 +8,7 @@ import io.bifrost.auth.AdminGrants;
 import io.bifrost.auth.Role;
 import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
+import io.bifrost.auth.TokenRequest;
 import io.bifrost.signaling.testing.RestClient;
 import io.bifrost.signaling.testing.RestClient.Reply;
 import io.bifrost.signaling.testing.TestNode;
@@ -262,6 +263,49 @@ abstract class RestApiContract {
             assertThat(muted.status()).isEqualTo(200);
             assertThat(api.get("/rooms/{room}/participants", "/rooms/other/participants", hostToken).reason()).isEqualTo("wrong-room");
             assertThat(api.call("DELETE", "/rooms/{room}", "/rooms/" + room, hostToken, null).reason()).isEqualTo("missing-grant");
+        }
+    }
+
+    @Test
+    void metadataGrantsNothingWhateverItSays() throws Exception {
+        RestClient api = api();
+        String room = room("escalate");
+        String claimsHost = "{\"role\":\"host\",\"roomAdmin\":true,\"grants\":{\"roomAdmin\":true}}";
+        String claimsPublisher = "{\"role\":\"speaker\",\"permissions\":{\"canPublish\":true,\"roomAdmin\":true}}";
+        String annToken = roomNode().issuer().issue(TokenRequest.builder(room, "ann").role(Role.LISTENER).metadata(claimsHost).build());
+        try (WsClient host = roomNode().join(room, "host", Role.HOST);
+             WsClient ann = WsClient.connect(roomNode().rtc(annToken))) {
+            JsonNode joined = ann.awaitJoined();
+            assertThat(joined.path("participant").path("role").asText()).as("the token's metadata is not its role").isEqualTo("listener");
+            host.expect("participant-joined");
+            ann.send(Map.of("type", "promote", "id", "r1", "participantId", ann.id()));
+            assertThat(ann.expect("error").path("code").asText()).isEqualTo("forbidden");
+            ann.send(Map.of("type", "mute", "id", "m1", "participantId", host.id(), "muted", true));
+            assertThat(ann.expect("error").path("code").asText()).isEqualTo("forbidden");
+            String path = "/rooms/" + room + "/participants/" + ann.id();
+            String template = "/rooms/{room}/participants/{participant}";
+            assertThat(api.call("PATCH", template, path, annToken, Map.of("role", "host")).reason())
+                    .as("a listener's join token is no admin token").isEqualTo("invalid-claims");
+
+            Reply updated = api.call("PATCH", template, path, admin(), Map.of("metadata", claimsPublisher));
+            assertThat(updated.body().path("role").asText()).isEqualTo("listener");
+            assertThat(updated.body().path("permissions").path("roomAdmin").asBoolean()).isFalse();
+            assertThat(updated.body().path("permissions").path("canPublish").asBoolean()).isFalse();
+            assertThat(ann.expect("participant-updated").path("change").asText()).isEqualTo("metadata");
+            ann.send(Map.of("type", "promote", "id", "r2", "participantId", ann.id()));
+            assertThat(ann.expect("error").path("code").asText()).as("after the metadata update").isEqualTo("forbidden");
+
+            assertThat(api.call("PATCH", template, path, admin(), Map.of("metadata", "", "identity", "host")).reason())
+                    .isEqualTo("invalid-field");
+            assertThat(api.call("PATCH", template, path, admin(), Map.of("permissions", Map.of("canPublish", false,
+                    "canSubscribe", true, "canPublishData", true, "roomAdmin", false, "hidden", true))).reason())
+                    .isEqualTo("invalid-field");
+            JsonNode after = api.get(template, path, admin()).body();
+            assertThat(after.path("identity").asText()).isEqualTo("ann");
+            assertThat(after.path("metadata").asText()).as("a refused PATCH changes nothing").isEqualTo(claimsPublisher);
+            assertThat(after.path("permissions").path("hidden").asBoolean()).isFalse();
+            assertThat(host.expect("participant-updated").path("change").asText()).isEqualTo("metadata");
+            host.expectSilence(Duration.ofMillis(300));
         }
     }
 

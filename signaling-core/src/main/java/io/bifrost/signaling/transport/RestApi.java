@@ -21,7 +21,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -47,6 +49,8 @@ final class RestApi {
     /** The same bound as join tokens' room and identity names in the dev token endpoint. */
     private static final int MAX_NAME_LENGTH = 128;
     private static final int MAX_METADATA_CHARS = 16 * 1024;
+    private static final Set<String> PATCHABLE = Set.of("role", "permissions", "metadata");
+    private static final Set<String> PERMISSIONS = Set.of("canPublish", "canSubscribe", "canPublishData", "roomAdmin");
     /** As a participant's chat message (docs/protocol.md). */
     private static final int MAX_TEXT_CHARS = 4096;
     private static final int MAX_CAPACITY = 1_000_000;
@@ -216,6 +220,9 @@ final class RestApi {
     }
 
     private static List<ParticipantChange> changes(JsonNode body) throws Refusal {
+        // A field this API does not change (identity, name, hidden, grants…) is refused rather than
+        // skipped: a backend that believes it changed something must learn that it did not.
+        onlyFields(body, PATCHABLE, "only role, permissions and metadata can change");
         List<ParticipantChange> changes = new ArrayList<>();
         JsonNode role = body.get("role");
         if (role != null) {
@@ -230,6 +237,8 @@ final class RestApi {
             if (!permissions.isObject()) {
                 throw badRequest("invalid-field", "permissions must be an object");
             }
+            onlyFields(permissions, PERMISSIONS, "permissions are canPublish, canSubscribe, canPublishData and roomAdmin;"
+                    + " whether a participant is hidden cannot change");
             changes.add(new ParticipantChange.PermissionsChanged(new Grants(
                     requiredBoolean(permissions, "canPublish"), requiredBoolean(permissions, "canSubscribe"),
                     requiredBoolean(permissions, "canPublishData"), requiredBoolean(permissions, "roomAdmin"), false)));
@@ -392,6 +401,14 @@ final class RestApi {
             throw badRequest("invalid-body", "the request body must be a JSON object");
         }
         return body;
+    }
+
+    private static void onlyFields(JsonNode object, Set<String> allowed, String message) throws Refusal {
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            if (!allowed.contains(names.next())) {
+                throw badRequest("invalid-field", message);
+            }
+        }
     }
 
     private static boolean requiredBoolean(JsonNode object, String field) throws Refusal {
