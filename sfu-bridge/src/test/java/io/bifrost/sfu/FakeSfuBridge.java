@@ -132,6 +132,23 @@ public final class FakeSfuBridge implements SfuBridge {
         return Optional.ofNullable(subscriptions.get(key(room, participantId, Direction.SUBSCRIBE)));
     }
 
+    /** Whether the room's broadcast is open: opened and not closed since. */
+    public synchronized boolean isOpen(String room) {
+        return rooms.contains(room);
+    }
+
+    /** The room's publishers and subscribers, as {@code "p_1 PUBLISH"} and {@code "p_2 SUBSCRIBE"}. */
+    public synchronized Set<String> endpoints(String room) {
+        Set<String> endpoints = new java.util.TreeSet<>();
+        for (String key : listeners.keySet()) {
+            String[] parts = key.split("/", 3);
+            if (parts[0].equals(room)) {
+                endpoints.add(parts[1] + " " + parts[2]);
+            }
+        }
+        return endpoints;
+    }
+
     /** Makes every following call fail with this, until {@link #failWith} is called with null. */
     public synchronized void failWith(SfuException failure) {
         this.failure = failure;

@@ -14,7 +14,7 @@ import io.bifrost.rooms.room.RoomEvent.ChatPosted;
 import io.bifrost.rooms.room.RoomEvent.ParticipantJoined;
 import io.bifrost.rooms.room.RoomEvent.ParticipantLeft;
 import io.bifrost.rooms.room.RoomEvent.ParticipantUpdated;
-import java.util.ArrayDeque;
+import io.bifrost.rooms.testing.ManualExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -1109,22 +1109,6 @@ class RoomTest {
 
         RoomException error() {
             return error;
-        }
-    }
-
-    /** A pool the test drives: tasks run when the test says so, in submission order. */
-    private static final class ManualExecutor implements Executor {
-        private final Queue<Runnable> queue = new ArrayDeque<>();
-
-        @Override
-        public void execute(Runnable task) {
-            queue.add(task);
-        }
-
-        void runAll() {
-            for (Runnable task = queue.poll(); task != null; task = queue.poll()) {
-                task.run();
-            }
         }
     }
 }

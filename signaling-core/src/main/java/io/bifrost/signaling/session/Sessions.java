@@ -138,6 +138,14 @@ public final class Sessions {
         }
     }
 
+    /** A resume took the session over but could not complete (its history is gone): the session that had it lets go. */
+    void takenOver(String sessionId, SignalingSession by) {
+        SignalingSession previous = bySessionId.get(sessionId);
+        if (previous != null && previous != by && bySessionId.remove(sessionId, previous)) {
+            previous.supersede(false);
+        }
+    }
+
     void remove(SignalingSession session) {
         open.remove(session);
         bySessionId.remove(session.sessionId(), session);

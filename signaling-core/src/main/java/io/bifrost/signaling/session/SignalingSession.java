@@ -198,6 +198,9 @@ public final class SignalingSession implements RoomMember {
     /** The room kept too few events to bring the client up to date: it rejoins instead, as a new participant. */
     private void historyLost(Participant self, ResumeRequest request) {
         services.metrics().resume("history-lost");
+        // The room handed the participant to this session; the one that held it lets go now, as
+        // after a resume, instead of keeping its SFU endpoints until its resume window ends.
+        services.sessions().takenOver(request.sessionId(), this);
         Room lostRoom = room;
         room = null;
         inbox.close();
