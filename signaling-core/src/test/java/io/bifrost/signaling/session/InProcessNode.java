@@ -206,8 +206,8 @@ final class InProcessNode implements AutoCloseable {
             assertThat(client.sawInternalError()).as("%s was answered with an internal error: %s", client.identity,
                     client.received).isFalse();
             if (client.ending != null) {
-                assertThat(client.endAsked).as("%s's connection ended (%s) though it neither left nor resumed"
-                        + " elsewhere, nor was removed", client.identity, client.ending).isTrue();
+                assertThat(client.endedByItself()).as("%s's connection ended (%s) though it neither left nor resumed"
+                        + " elsewhere, nor was removed or refused", client.identity, client.ending).isTrue();
             }
         }
         assertThat(bystander.received).as("frames the bystander got").hasSize(bystanderFrames);

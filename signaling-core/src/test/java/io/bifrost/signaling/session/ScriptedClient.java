@@ -33,6 +33,7 @@ final class ScriptedClient implements Connection {
     String sessionId;
     long lastSeq;
     boolean live;        // has its joined or resumed, and the connection is open
+    boolean admitted;    // got a joined or resumed on this connection
     boolean reading;     // the session asked for the next frame
     boolean gone;        // the client closed or dropped its side
     boolean endAsked;    // the client did what ends its own connection: sent leave, resumed elsewhere
@@ -89,6 +90,11 @@ final class ScriptedClient implements Connection {
         live = false;
     }
 
+    /** Whether the server ended this connection for the client's own doing, or because it refused the client's join. */
+    boolean endedByItself() {
+        return endAsked || (!admitted && received.stream().anyMatch(m -> m instanceof ServerMessage.Error));
+    }
+
     /** Whether the server ever answered this client with an {@code internal} error. */
     boolean sawInternalError() {
         return received.stream().anyMatch(m -> m instanceof ServerMessage.Error e && e.code() == ErrorCode.INTERNAL);
@@ -103,9 +109,11 @@ final class ScriptedClient implements Connection {
             sessionId = joined.sessionId();
             lastSeq = joined.seq();
             honest = true;
+            admitted = true;
             live = true;
         } else if (message instanceof ServerMessage.Resumed resumed) {
             view.put(resumed.participant().id(), resumed.participant());
+            admitted = true;
             live = true;
         } else if (message instanceof ServerMessage.ParticipantJoined joined) {
             view.put(joined.participant().id(), joined.participant());
