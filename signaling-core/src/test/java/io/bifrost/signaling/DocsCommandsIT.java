@@ -83,6 +83,8 @@ class DocsCommandsIT {
             + "BIFROST_AUTH_HMAC_KEYS=\"my-api-key=a secret of 32 bytes or more from your secret store\" "
             + "BIFROST_SERVER_PORT=7801 java -jar signaling-core/target/bifrost-server.jar serve");
     private static final Key SDK_INSTALL = run("docs/sdk-js.md", "cd <bifrost>/sdk-js && npm ci && npm run build && npm pack");
+    private static final Key WEB_BUILD = run("samples/audio-room-web/README.md", "npm ci");
+    private static final Key WEB_DEV = run("samples/audio-room-web/README.md", "npm run dev");
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -345,18 +347,18 @@ class DocsCommandsIT {
         }
     }
 
+    /**
+     * The JavaScript side, in the order it builds: the SDK packed and installed in an app, then the
+     * web app, which consumes the SDK just built, and its development server.
+     */
     @Test
-    void theSdkPackageBuiltFromTheCheckoutInstallsAndImportsInAnApp() throws Exception {
+    void theSdkInstallsInAnAppAndTheWebAppBuildsAndItsDevServerForwardsToTheBackend() throws Exception {
         try (DocSandbox sandbox = DocSandbox.create(ROOT)) {
             Path app = sandbox.directory("app");
             String script = fill(text(SDK_INSTALL), Map.of("<bifrost>", sandbox.checkout().toString(), "<your app>", app.toString()));
             try {
-                Result installed = sandbox.runOnHost(script, Duration.ofSeconds(100));
+                Result installed = sandbox.runOnHost(script, Duration.ofSeconds(90));
                 assertThat(installed.exitCode()).as(installed.toString()).isZero();
-                Result imported = sandbox.runOnHost("cd " + app
-                        + " && node --input-type=module -e \"const sdk = await import('@bifrost/client'); console.log(typeof sdk.connect)\"",
-                        Duration.ofSeconds(30));
-                assertThat(imported.output()).as(imported.toString()).isEqualTo("function");
             } finally {
                 try (Stream<Path> packed = Files.list(ROOT.resolve("sdk-js"))) {
                     for (Path tarball : packed.filter(f -> f.toString().endsWith(".tgz")).toList()) {
@@ -364,7 +366,48 @@ class DocsCommandsIT {
                     }
                 }
             }
+            Result imported = sandbox.runOnHost("cd " + app
+                    + " && node --input-type=module -e \"const sdk = await import('@bifrost/client'); console.log(typeof sdk.connect)\"",
+                    Duration.ofSeconds(30));
+            assertThat(imported.output()).as(imported.toString()).isEqualTo("function");
+
+            Result built = sandbox.runOnHost("cd samples/audio-room-web && " + text(WEB_BUILD), Duration.ofSeconds(90));
+            assertThat(built.exitCode()).as(built.toString()).isZero();
+            assertThat(ROOT.resolve("samples/audio-room-web/dist/index.html")).exists();
+
+            backend(sandbox, 7900, "the backend on its usual port");
+            backend(sandbox, 8000, "the backend elsewhere");
+            List<String> dev = DocSnippets.commands(text(WEB_DEV));
+            assertThat(dev).as("the dev server, then the dev server with another backend").hasSize(2);
+            int port = devServer(sandbox, dev.get(0));
+            assertThat(curl(sandbox, port, "/")).contains("<title>Bifrost Rooms</title>");
+            assertThat(curl(sandbox, port, "/api/whoami")).isEqualTo("the backend on its usual port");
+            assertThat(curl(sandbox, port, "/webhooks")).isEqualTo("the backend on its usual port");
+            assertThat(curl(sandbox, devServer(sandbox, dev.get(1)), "/api/whoami")).isEqualTo("the backend elsewhere");
         }
+    }
+
+    /** A backend that answers /api/whoami and /webhooks with its name, on 127.0.0.1 in the namespace. */
+    private static void backend(DocSandbox sandbox, int port, String name) throws Exception {
+        Path files = Files.createDirectories(sandbox.directory("backend-" + port).resolve("api"));
+        Files.writeString(files.resolve("whoami"), name);
+        Files.writeString(files.resolveSibling("webhooks"), name);
+        sandbox.open("exec python3 -u -m http.server " + port + " --bind 127.0.0.1 --directory " + files.getParent())
+                .await("Serving HTTP", START);
+    }
+
+    /** Starts a dev server command in the web app's folder; returns its port (Vite takes the next free one). */
+    private static int devServer(DocSandbox sandbox, String command) throws Exception {
+        String output = sandbox.open("cd samples/audio-room-web && " + command).await("Local:", START);
+        Matcher local = Pattern.compile("Local:\\s+http://localhost:(\\d+)/").matcher(output.replaceAll("\\e\\[[0-9;]*m", ""));
+        assertThat(local.find()).as(output).isTrue();
+        return Integer.parseInt(local.group(1));
+    }
+
+    private static String curl(DocSandbox sandbox, int port, String path) throws Exception {
+        Result answer = sandbox.run("curl -sS http://localhost:" + port + path);
+        assertThat(answer.exitCode()).as(answer.toString()).isZero();
+        return answer.output();
     }
 
     // ------------------------------------------------------------------ samples/
