@@ -9,8 +9,10 @@ import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WebhookReceiver;
 import io.bifrost.signaling.testing.WsClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,27 +22,33 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The Grafana dashboard that samples/deploy ships queries only metrics that nodes export: every
- * name in its queries is on the {@code /metrics} of a cluster's nodes after a little traffic (joins
- * on two nodes, chat, a refused request, a webhook, a resume, a leave). A counter with labels
- * appears only once something counted it, so the two that need a failure in the cluster bus to
- * happen ({@code bifrost_bus_lost_total}, {@code bifrost_bus_refetched_total}) are checked on the
+ * The Grafana dashboard that samples/deploy ships queries only metrics that nodes export, and the
+ * metrics that docs/operations.md and the README name are those too: every name is on the
+ * {@code /metrics} of a cluster's nodes after a little traffic (joins on two nodes, chat, a refused
+ * request, a webhook, a resume, a leave). A counter with labels appears only once something
+ * counted it, so those that need a failure in the cluster bus ({@code bifrost_bus_lost_total},
+ * {@code bifrost_bus_refetched_total}, {@code bifrost_bus_duplicates_total}) are checked on the
  * nodes' metrics registry instead.
  */
 @Timeout(60)
 class GrafanaDashboardIT {
-    private static final Path DASHBOARD = Path.of(System.getProperty("bifrost.root", ".."), "samples/deploy/grafana-dashboard.json");
+    private static final Path ROOT = Path.of(System.getProperty("bifrost.root", ".."));
+    private static final Path DASHBOARD = ROOT.resolve("samples/deploy/grafana-dashboard.json");
+    private static final List<Path> PAGES = List.of(ROOT.resolve("docs/operations.md"), ROOT.resolve("README.md"));
     private static final Pattern METRIC = Pattern.compile("\\bbifrost_[a-z_]+");
     /** Metrics that only a failure brings out, and what a test would have to break. */
     private static final Map<String, String> AFTER_FAILURES = Map.of(
             "bifrost_bus_lost_total", "a room event or signal that no node could deliver",
             "bifrost_bus_refetched_total", "a gap in a node's copy of a room (a bus message lost or late), or a resume "
-                    + "from before what the node holds in memory");
+                    + "from before what the node holds in memory",
+            "bifrost_bus_duplicates_total", "a room event that reached a node twice");
 
     @Test
-    void everyMetricTheDashboardQueriesIsOnTheNodesMetrics() throws Exception {
+    void everyMetricTheDashboardQueriesAndTheDocsNameIsOnTheNodesMetrics() throws Exception {
         Set<String> queried = queried();
-        assertThat(queried).as("the dashboard's metrics").hasSizeGreaterThan(10).containsAll(AFTER_FAILURES.keySet());
+        assertThat(queried).as("the dashboard's metrics").hasSizeGreaterThan(10);
+        Set<String> named = named();
+        assertThat(named).as("the metrics the docs name").hasSizeGreaterThan(10);
         Set<String> exported = new TreeSet<>();
         try (RedisFixture redis = RedisFixture.start(); WebhookReceiver hooks = WebhookReceiver.start()) {
             Map<String, String> cluster = Map.of("redis.url", redis.url(), "webhooks.url", hooks.url());
@@ -53,13 +61,19 @@ class GrafanaDashboardIT {
         BifrostMetrics registry = new BifrostMetrics();
         registry.lost("signal", 1);
         registry.refetched(1);
+        registry.duplicate();
         Set<String> afterFailures = names(registry.scrape());
 
-        for (String name : queried) {
+        Set<String> all = new TreeSet<>(queried);
+        all.addAll(named);
+        assertThat(all).containsAll(AFTER_FAILURES.keySet());
+        for (String name : all) {
+            String who = queried.contains(name) ? "the dashboard queries" : "the docs name";
             if (AFTER_FAILURES.containsKey(name)) {
-                assertThat(afterFailures).as("%s, after %s", name, AFTER_FAILURES.get(name)).contains(name);
+                assertThat(afterFailures).as("%s %s, after %s", who, name, AFTER_FAILURES.get(name)).contains(name);
             } else {
-                assertThat(exported).as("the dashboard queries %s", name).contains(name);
+                // a histogram is named by its base name in the docs, and exported as _bucket, _count and _sum
+                assertThat(exported).as("%s %s", who, name).containsAnyOf(name, name + "_count");
             }
         }
     }
@@ -84,6 +98,20 @@ class GrafanaDashboardIT {
     private static Set<String> queried() throws Exception {
         Set<String> names = new TreeSet<>();
         collect(new ObjectMapper().readTree(DASHBOARD.toFile()), names);
+        return names;
+    }
+
+    /** The full metric names in the pages' text; {@code bifrost_bus_*} stands for several, checked by their own names. */
+    private static Set<String> named() throws Exception {
+        Set<String> names = new TreeSet<>();
+        for (Path page : PAGES) {
+            Matcher m = METRIC.matcher(Files.readString(page));
+            while (m.find()) {
+                if (!m.group().endsWith("_")) {
+                    names.add(m.group());
+                }
+            }
+        }
         return names;
     }
 
