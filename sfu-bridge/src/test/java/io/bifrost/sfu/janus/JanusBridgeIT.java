@@ -8,6 +8,7 @@ import io.bifrost.sfu.SfuException;
 import io.bifrost.sfu.testing.JanusAdminApi;
 import io.bifrost.sfu.testing.JanusFixture;
 import io.bifrost.sfu.testing.NetnsFixture;
+import io.bifrost.sfu.testing.Sdp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
