@@ -199,8 +199,10 @@ class ChaosSoakIT {
             List<NodeProcess> live = new CopyOnWriteArrayList<>();
             ScheduledExecutorService chatter = Executors.newSingleThreadScheduledExecutor();
             try {
+                progress("Redis and Janus up");
                 startNodes(3, config, nodes);
                 live.addAll(nodes);
+                progress("three nodes up");
                 assertBooksBalance(janusAdmin, live, "before anyone joined");
                 awaitGauge(live, NODES_UP, 1, "each node's bridge has its Janus session");
                 List<NodeProcess> survivors = List.of(nodes.get(0), nodes.get(1)); // up from start to end
@@ -224,7 +226,7 @@ class ChaosSoakIT {
                     }
                 }
                 assertBooksBalance(janusAdmin, live, "three speakers publishing");
-                progress("three nodes up, everyone joined, three speakers publish");
+                progress("everyone joined, three speakers publish");
                 chatter.scheduleAtFixedRate(() -> members.forEach(Member::chat), 0, SEND_EVERY_MILLIS, TimeUnit.MILLISECONDS);
 
                 // six steps, each a fault after a while of drifters: what a fault and its checks take is inside its step
