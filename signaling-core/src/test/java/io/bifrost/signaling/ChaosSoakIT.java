@@ -236,6 +236,8 @@ class ChaosSoakIT {
                 driftUntil(begun + step, survivors);
                 sample(survivors, memory); // the plateau: everyone has joined and chatted for a while
                 progress("first memory sample");
+                List<Member> witnesses = new ArrayList<>(stayers); // those who must see the victims and the cut one leave
+                witnesses.addAll(speakers);
                 victims.forEach(v -> v.live = false);
                 nodes.get(2).kill(); // SIGKILL: its participants must leave everywhere, its Janus session go
                 live.remove(nodes.get(2));
@@ -285,7 +287,9 @@ class ChaosSoakIT {
                 sample(survivors, memory);
 
                 progress("chat stopped, " + drifters + " drifters came and went");
-                assertChatInvariants(members, stayers, speakers, victims, cut, late);
+                List<Member> present = new ArrayList<>(witnesses); // present to the end
+                present.addAll(List.of(late, lena));
+                assertChatInvariants(members, present, witnesses, victims, cut);
                 assertMemoryBounded(memory);
                 everyoneLeaves(members);
                 assertNothingLeftOnJanus(janusAdmin, live);
@@ -345,8 +349,8 @@ class ChaosSoakIT {
         System.out.printf("ChaosSoakIT +%.1fs: %s%n", (System.nanoTime() - started) / 1e9, what);
     }
 
-    private static void assertChatInvariants(List<Member> members, List<Member> stayers, List<Member> speakers,
-                                             List<Member> victims, Member cut, Member late) {
+    private static void assertChatInvariants(List<Member> members, List<Member> present, List<Member> witnesses,
+                                             List<Member> victims, Member cut) {
         Map<String, Map<String, Long>> accepted = new HashMap<>(); // room -> text -> seq, from every member's acks
         for (Member m : members) {
             m.drain();
@@ -359,15 +363,10 @@ class ChaosSoakIT {
             assertThat(accepted.getOrDefault(room, Map.of())).as("lines were accepted in %s throughout", room)
                     .hasSizeGreaterThan((int) inRoom * 10);
         }
-        List<Member> present = new ArrayList<>(stayers);
-        present.addAll(speakers);
-        present.add(late);
         for (Member m : present) {
             assertExactlyOnceInOrder(m, accepted.get(m.room));
         }
-        List<Member> stayed = new ArrayList<>(stayers);
-        stayed.addAll(speakers.stream().filter(s -> !s.name.equals("lena")).toList());
-        for (Member stayer : stayed) {
+        for (Member stayer : witnesses) {
             Set<String> leftForFailure = new HashSet<>();
             Set<String> leftAway = new HashSet<>();
             for (JsonNode frame : stayer.received) {
