@@ -147,6 +147,9 @@ public final class Bifrost implements AutoCloseable {
                 RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null,
                 tokenRefresh(config.auth(), hmacIssuers), spentTokens);
         metrics.gauges(sessions::count, bus::rooms);
+        if (this.sfu instanceof JanusBridge janus) {
+            metrics.sfuGauges(janus::handleCount, () -> janus.aliveNodes().size());
+        }
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
         this.webhooks = hookQueue == null ? null
                 : new WebhookDispatcher(hookQueue, config.webhooks(), webhookSigner(config, hmacIssuers), metrics);

@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -83,8 +84,11 @@ public final class JanusBridge implements SfuBridge {
     private final ScheduledExecutorService executor;
     private final Map<URI, JanusConnection> nodes = new LinkedHashMap<>();
     private final Map<String, Broadcast> broadcasts = new HashMap<>();
-    /** Which endpoint a handle belongs to, by node and handle id. */
-    private final Map<String, Endpoint> handles = new HashMap<>();
+    /**
+     * Which endpoint a handle belongs to, by node and handle id. Written on the bridge's thread
+     * only; concurrent so that {@link #handleCount()} can read its size from any thread.
+     */
+    private final Map<String, Endpoint> handles = new ConcurrentHashMap<>();
     /**
      * Rooms known to exist on a node (created here or found there); forgotten when the node goes
      * down, and when this bridge has nothing left in the room: another bridge may destroy it then.
@@ -121,6 +125,14 @@ public final class JanusBridge implements SfuBridge {
     /** The nodes connected right now, in configuration order; safe from any thread. */
     public List<URI> aliveNodes() {
         return alive;
+    }
+
+    /**
+     * The Janus handles this bridge holds now for publishers and subscriptions (each node's one
+     * administration handle not counted); safe from any thread, for metrics.
+     */
+    public int handleCount() {
+        return handles.size();
     }
 
     /**
@@ -275,8 +287,9 @@ public final class JanusBridge implements SfuBridge {
                 return done();
             }
             JanusConnection node = s.node;
+            long handle = s.handle; // before unplace, which clears it
             unplace(s);
-            return dropHandle(node, s.handle).thenCompose(v -> node == null ? done() : pruneCopies(b, node.uri()))
+            return dropHandle(node, handle).thenCompose(v -> node == null ? done() : pruneCopies(b, node.uri()))
                     .thenRun(() -> forgetIfIdle(b));
         }));
     }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bifrost.sfu.Direction;
 import io.bifrost.sfu.SfuException;
+import io.bifrost.sfu.testing.JanusAdminApi;
 import io.bifrost.sfu.testing.JanusFixture;
 import io.bifrost.sfu.testing.NetnsFixture;
+import io.bifrost.sfu.testing.Sdp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -188,6 +190,25 @@ class JanusBridgeIT {
         get(bridge.unpublish(room, "alice"));
 
         assertThat(admin.participants(room)).isEmpty();
+    }
+
+    @Test
+    void everyHandleIsLetGoOnJanusOnceItsPublisherOrSubscriptionGoes() throws Exception {
+        JanusAdminApi janusAdmin = janus.adminApi();
+        int before = janusAdmin.handles();
+        get(bridge.open(room));
+        admin.addRemotePublisher(room, "carol");
+        get(bridge.publish(room, "alice", Sdp.opusOffer(), new EventRecorder()));
+        String offer = get(bridge.subscribe(room, "bob", Set.of("carol"), new EventRecorder())).orElseThrow();
+        get(bridge.answer(room, "bob", Sdp.answerTo(offer)));
+        assertThat(janusAdmin.handles()).as("alice's and bob's handles on Janus").isEqualTo(before + 2);
+        assertThat(bridge.handleCount()).isEqualTo(2);
+
+        get(bridge.unpublish(room, "alice"));
+        get(bridge.unsubscribe(room, "bob"));
+
+        assertThat(bridge.handleCount()).isZero();
+        Eventually.await(() -> janusAdmin.handles() == before, WAIT, "Janus holds no handle of alice's or bob's");
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.bifrost.sfu.SfuEvent;
 import io.bifrost.sfu.SfuException;
 import io.bifrost.sfu.testing.JanusFixture;
 import io.bifrost.sfu.testing.NetnsFixture;
+import io.bifrost.sfu.testing.Sdp;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

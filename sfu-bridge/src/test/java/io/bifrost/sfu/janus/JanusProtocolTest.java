@@ -9,6 +9,7 @@ import io.bifrost.sfu.Direction;
 import io.bifrost.sfu.SfuEvent;
 import io.bifrost.sfu.SfuException;
 import io.bifrost.sfu.SfuException.Reason;
+import io.bifrost.sfu.testing.Sdp;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 

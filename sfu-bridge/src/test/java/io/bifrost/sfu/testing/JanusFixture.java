@@ -24,7 +24,8 @@ import java.util.stream.Stream;
 /**
  * A real Janus (the machine's {@code janus}, Debian's 1.1.2) with only the VideoRoom plugin and
  * the WebSocket transport, configured the way {@code JanusBridge} needs it: {@code string_ids}, an
- * api secret and an admin key of its own, its own WebSocket port and RTP range.
+ * api secret and an admin key of its own, its own WebSocket port and RTP range. Its Admin API
+ * has a WebSocket port of its own, on the same address ({@link #adminApi()}).
  *
  * <p>{@link #start()} runs it on loopback: enough for API tests, but it offers no ICE candidate
  * that a test could reach. {@link #startIn(NetnsFixture)} runs it inside a namespace, bound to the
@@ -66,6 +67,8 @@ public final class JanusFixture implements AutoCloseable {
     private final NetnsFixture ns; // null on loopback
     private final String address;
     private final int wsPort;
+    private final int adminWsPort;
+    private final String adminSecret = newSecret("overlord");
     private final String apiSecret;
     private final String adminKey;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -79,6 +82,7 @@ public final class JanusFixture implements AutoCloseable {
         this.ns = ns;
         this.address = address;
         this.wsPort = wsPort;
+        this.adminWsPort = freePort();
         try {
             this.dir = Files.createTempDirectory("bifrost-janus-");
         } catch (IOException e) {
@@ -137,6 +141,11 @@ public final class JanusFixture implements AutoCloseable {
 
     public String adminKey() {
         return adminKey;
+    }
+
+    /** Janus's Admin API: its sessions and handles, its rooms. Good across {@link #restart()}. */
+    public JanusAdminApi adminApi() {
+        return new JanusAdminApi(URI.create("ws://" + address + ":" + adminWsPort), adminSecret, adminKey);
     }
 
     /** Where the Janus log is written. */
@@ -289,6 +298,7 @@ public final class JanusFixture implements AutoCloseable {
                   events_folder = "%s"
                   loggers_folder = "%s"
                   api_secret = "%s"
+                  admin_secret = "%s"
                   session_timeout = 60
                   debug_level = 4
                   %s
@@ -313,7 +323,7 @@ public final class JanusFixture implements AutoCloseable {
                   broadcast = false
                 }
                 """.formatted(dir, LIB.resolve("plugins"), LIB.resolve("transports"), LIB.resolve("events"),
-                LIB.resolve("loggers"), apiSecret,
+                LIB.resolve("loggers"), apiSecret, adminSecret,
                 inNamespace ? "interface = \"" + address + "\"" : "",
                 rtpStart, rtpStart + RTP_BLOCK - 1,
                 inNamespace ? "ice_enforce_list = \"" + address + "\"" : "",
@@ -327,9 +337,12 @@ public final class JanusFixture implements AutoCloseable {
                   wss = false
                 }
                 admin: {
-                  admin_ws = false
+                  admin_ws = true
+                  admin_ws_port = %d
+                  admin_ws_ip = "%s"
+                  admin_wss = false
                 }
-                """.formatted(wsPort, address);
+                """.formatted(wsPort, address, adminWsPort, address);
         String videoroom = """
                 general: {
                   admin_key = "%s"

@@ -33,6 +33,8 @@ public final class BifrostMetrics implements BusMetrics {
     public static final String RESUMES = "bifrost.resumes";
     public static final String WEBHOOKS = "bifrost.webhooks";
     public static final String TOKENS_REFRESHED = "bifrost.tokens.refreshed";
+    public static final String SFU_HANDLES = "bifrost.sfu.handles";
+    public static final String SFU_NODES_UP = "bifrost.sfu.nodes.up";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counters joins = new Counters(JOINS, "Join attempts by outcome", "outcome");
@@ -68,6 +70,17 @@ public final class BifrostMetrics implements BusMetrics {
     public void gauges(Supplier<Number> connections, Supplier<Number> rooms) {
         Gauge.builder(CONNECTIONS, connections).description("Open websocket sessions").register(registry);
         Gauge.builder(ROOMS, rooms).description("Rooms with at least one participant on this node").register(registry);
+    }
+
+    /**
+     * The SFU bridge's gauges: its handles on Janus for publishers and subscriptions (back to 0
+     * when nobody publishes or listens through this node, or handles leak), and the Janus nodes
+     * it has a session with (below the configured count while one is down).
+     */
+    public void sfuGauges(Supplier<Number> handles, Supplier<Number> nodesUp) {
+        Gauge.builder(SFU_HANDLES, handles).description("Janus handles the SFU bridge holds for publishers and subscriptions")
+                .register(registry);
+        Gauge.builder(SFU_NODES_UP, nodesUp).description("Janus nodes the SFU bridge has a live session with").register(registry);
     }
 
     /** @param outcome {@code ok} or an error code / token refusal reason */

@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +24,7 @@ import java.util.regex.Pattern;
  * {@link TestNode}'s key.
  */
 public final class NodeProcess implements AutoCloseable {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern PORT = Pattern.compile("running on http://[^:]+:(\\d+)");
 
     private final Process process;
@@ -45,6 +51,21 @@ public final class NodeProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The node's process id, for what {@code /proc} and {@code jcmd} tell about it. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** A gauge's value from the node's {@code /metrics}, e.g. {@code bifrost_sfu_handles}. */
+    public double gauge(String name) throws Exception {
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).as("GET /metrics").isEqualTo(200);
+        return metrics.body().lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(name.length() + 1).strip()))
+                .orElseThrow(() -> new AssertionError(name + " is not in the node's /metrics"));
     }
 
     /** SIGKILL. */
