@@ -960,7 +960,10 @@ public final class JanusBridge implements SfuBridge {
                 SfuException e = JanusProtocol.toSfu(failure, "moving " + s.id + " in " + b.room);
                 LOG.warn("{}: cannot move subscriber {}: {}", b.room, s.id, e.getMessage());
                 if (b.subscribers.remove(s.id, s)) {
+                    JanusConnection node = s.node;
+                    long handle = s.handle; // before unplace, which clears it
                     unplace(s);
+                    dropHandle(node, handle); // a handle the failed move left on a node that is up goes too
                     tell(s.events, new SfuEvent.Unavailable(Direction.SUBSCRIBE, why + "; " + e.getMessage()));
                 }
             } else if (offer.isPresent()) {
