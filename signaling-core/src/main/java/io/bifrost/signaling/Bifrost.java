@@ -140,21 +140,21 @@ public final class Bifrost implements AutoCloseable {
         }
         Fanout fanout = new Fanout(codec);
         BifrostConfig.Limits l = config.limits();
-        this.sessions = new Sessions(rooms, bus, fanout, codec, metrics,
-                new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
-                        l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow(), l.messagesPerSecondPerRoom()),
-                new IceServers(config.ice().urls(), config.ice().turnSecret(), config.ice().turnCredentialTtl(), Clock.systemUTC()),
-                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null,
-                tokenRefresh(config.auth(), hmacIssuers), spentTokens);
-        metrics.gauges(sessions::count, bus::rooms);
-        this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
-        this.webhooks = hookQueue == null ? null
-                : new WebhookDispatcher(hookQueue, config.webhooks(), webhookSigner(config, hmacIssuers), metrics);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bifrost-sweeper");
             t.setDaemon(true);
             return t;
         });
+        this.sessions = new Sessions(rooms, bus, fanout, codec, metrics,
+                new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
+                        l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow(), l.messagesPerSecondPerRoom()),
+                new IceServers(config.ice().urls(), config.ice().turnSecret(), config.ice().turnCredentialTtl(), Clock.systemUTC()),
+                RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null,
+                tokenRefresh(config.auth(), hmacIssuers), spentTokens, sweeper);
+        metrics.gauges(sessions::count, bus::rooms);
+        this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
+        this.webhooks = hookQueue == null ? null
+                : new WebhookDispatcher(hookQueue, config.webhooks(), webhookSigner(config, hmacIssuers), metrics);
     }
 
     /** A broadcast nobody is in any more: its SFU room goes, on every SFU node. */

@@ -8,9 +8,10 @@ import io.bifrost.rooms.room.Rooms;
 import io.bifrost.rooms.room.SpentTokens;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** What every session of a node shares; {@code sfu} is null when the node has none. */
 record SessionServices(Rooms rooms, ClusterBus bus, Fanout fanout, Sessions sessions, Codec codec,
                        BifrostMetrics metrics, SessionLimits limits, IceServers iceServers,
                        RoomMode defaultMode, SfuBridge sfu, Audiences audiences, TokenRefresh tokens,
-                       KeyedRateLimits roomMessages, SpentTokens spentTokens) {}
+                       KeyedRateLimits roomMessages, SpentTokens spentTokens, ScheduledExecutorService timer) {}
