@@ -140,12 +140,18 @@ public final class Bifrost implements AutoCloseable {
         }
         Fanout fanout = new Fanout(codec);
         BifrostConfig.Limits l = config.limits();
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bifrost-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
         this.sessions = new Sessions(rooms, bus, fanout, codec, metrics,
                 new SessionLimits(l.maxMessageBytes(), l.messagesPerSecond(), l.messageBurst(), l.outboundQueueFrames(),
                         l.pingInterval(), l.pingTimeout(), config.rooms().resumeWindow(), l.messagesPerSecondPerRoom()),
                 new IceServers(config.ice().urls(), config.ice().turnSecret(), config.ice().turnCredentialTtl(), Clock.systemUTC()),
                 RoomMode.fromWire(config.rooms().defaultMode()), this.sfu, config.rooms().largeAudience(), redis != null,
-                tokenRefresh(config.auth(), hmacIssuers), spentTokens);
+                tokenRefresh(config.auth(), hmacIssuers), spentTokens,
+                (task, delayNanos) -> sweeper.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
         metrics.gauges(sessions::count, bus::rooms);
         if (this.sfu instanceof JanusBridge janus) {
             metrics.sfuGauges(janus::handleCount, () -> janus.aliveNodes().size());
@@ -153,11 +159,6 @@ public final class Bifrost implements AutoCloseable {
         this.server = new SignalingServer(config, verifier, rooms, sessions, metrics, devIssuer);
         this.webhooks = hookQueue == null ? null
                 : new WebhookDispatcher(hookQueue, config.webhooks(), webhookSigner(config, hmacIssuers), metrics);
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "bifrost-sweeper");
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** A broadcast nobody is in any more: its SFU room goes, on every SFU node. */

@@ -28,4 +28,10 @@ public final class RateLimiter {
         tokens -= 1;
         return true;
     }
+
+    /** How long from {@code now} until {@link #tryAcquire} can succeed again; 0 when it can now. */
+    public long nanosUntilNext(long now) {
+        double available = Math.min(burst, tokens + (now - lastRefill) * tokensPerNano);
+        return available >= 1 ? 0 : (long) Math.ceil((1 - available) / tokensPerNano);
+    }
 }

@@ -13,4 +13,4 @@ import io.bifrost.signaling.protocol.Codec;
 record SessionServices(Rooms rooms, ClusterBus bus, Fanout fanout, Sessions sessions, Codec codec,
                        BifrostMetrics metrics, SessionLimits limits, IceServers iceServers,
                        RoomMode defaultMode, SfuBridge sfu, Audiences audiences, TokenRefresh tokens,
-                       KeyedRateLimits roomMessages, SpentTokens spentTokens) {}
+                       KeyedRateLimits roomMessages, SpentTokens spentTokens, Scheduler timer) {}

@@ -32,13 +32,15 @@ public final class Sessions {
      * @param resumableAfterShutdown whether clients of a stopping node can resume elsewhere (a
      *     cluster): then their sessions wait for that instead of leaving at once
      * @param tokens mints the fresh tokens sessions are sent before theirs expire
+     * @param timer runs the short, non-blocking tasks sessions set for later (reading again after a pause)
      */
     public Sessions(Rooms rooms, ClusterBus bus, Fanout fanout, Codec codec, BifrostMetrics metrics,
                     SessionLimits limits, IceServers iceServers, RoomMode defaultMode, SfuBridge sfu,
-                    int largeAudience, boolean resumableAfterShutdown, TokenRefresh tokens, SpentTokens spentTokens) {
+                    int largeAudience, boolean resumableAfterShutdown, TokenRefresh tokens, SpentTokens spentTokens,
+                    Scheduler timer) {
         this.services = new SessionServices(rooms, bus, fanout, this, codec, metrics, limits, iceServers,
                 defaultMode, sfu, new Audiences(bus, codec, largeAudience), tokens,
-                new KeyedRateLimits(limits.messagesPerSecondPerRoom()), spentTokens);
+                new KeyedRateLimits(limits.messagesPerSecondPerRoom()), spentTokens, timer);
         this.resumableAfterShutdown = resumableAfterShutdown;
     }
 

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -240,19 +241,30 @@ public final class SignalingSession implements RoomMember {
 
     // ------------------------------------------------------------------ inbound (transport thread)
 
-    /** Handles one inbound text frame; the transport delivers the next only after {@link Connection#demand()}. */
+    /**
+     * Handles one inbound text frame; the transport delivers the next only after {@link Connection#demand()}.
+     *
+     * <p>Every frame takes from the session's rate, whatever it holds: a frame refused for its
+     * size costs the node its reading all the same. A frame over the rate is refused, and the
+     * next is read only once the rate allows one again: a client that sends faster is read at
+     * its rate, its excess waiting in its own connection, so that however hard it floods it
+     * costs the node what an allowed client costs. Were every refused frame read at once, one
+     * client could keep a core busy decoding and answering refusals, and the garbage of it
+     * would bring the node's collector, which pauses every session, round several times a second.
+     */
     public void onText(String text, long now) {
         lastHeardNanos = now;
         boolean demandNext = true;
+        long pause = 0;
         try {
-            if (tooLarge(text)) {
+            if (!rateLimiter.tryAcquire(now)) {
+                services.metrics().messageIn("rate-limited");
+                fail(services.codec().peekId(text), ErrorCode.RATE_LIMITED, rateLimited());
+                pause = rateLimiter.nanosUntilNext(now);
+            } else if (tooLarge(text)) {
                 services.metrics().messageIn("too-large");
                 fail(services.codec().peekId(text), ErrorCode.TOO_LARGE, "message of " + utf8Length(text)
                         + " bytes exceeds the limit of " + services.limits().maxMessageBytes() + " bytes");
-            } else if (!rateLimiter.tryAcquire(now)) {
-                services.metrics().messageIn("rate-limited");
-                fail(services.codec().peekId(text), ErrorCode.RATE_LIMITED, "more than "
-                        + services.limits().messagesPerSecond() + " messages per second; message dropped");
             } else {
                 ClientMessage message = services.codec().decodeClient(text);
                 services.metrics().messageIn(message.type());
@@ -265,23 +277,45 @@ public final class SignalingSession implements RoomMember {
             log.error("{} failed to handle a message in room {}", participant.id(), claims.room(), e);
             fail(services.codec().peekId(text), ErrorCode.INTERNAL, "the server failed to handle this message");
         }
-        if (demandNext && state.get() == State.LIVE) {
-            connection.demand();
+        if (demandNext) {
+            demandAfter(pause);
         }
     }
 
-    /** Binary frames have no meaning in protocol v1; they are refused like any bad request. */
+    /** Binary frames have no meaning in protocol v1; they are refused like any bad request, and paced like text. */
     public void onBinary(long now) {
         lastHeardNanos = now;
         services.metrics().messageIn("invalid");
+        long pause = 0;
         if (!rateLimiter.tryAcquire(now)) {
-            fail(null, ErrorCode.RATE_LIMITED, "more than " + services.limits().messagesPerSecond()
-                    + " messages per second; message dropped");
+            fail(null, ErrorCode.RATE_LIMITED, rateLimited());
+            pause = rateLimiter.nanosUntilNext(now);
         } else {
             fail(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text frames");
         }
-        if (state.get() == State.LIVE) {
-            connection.demand();
+        demandAfter(pause);
+    }
+
+    private String rateLimited() {
+        return "more than " + services.limits().messagesPerSecond() + " messages per second; message dropped";
+    }
+
+    /** Asks for the next frame now, or after a pause (on the node's timer, off the transport's threads). */
+    private void demandAfter(long pauseNanos) {
+        if (pauseNanos <= 0) {
+            if (state.get() == State.LIVE) {
+                connection.demand();
+            }
+            return;
+        }
+        try {
+            services.timer().schedule(() -> {
+                if (state.get() == State.LIVE) {
+                    connection.demand();
+                }
+            }, pauseNanos);
+        } catch (RejectedExecutionException stopping) {
+            // the node is stopping: nothing more is read
         }
     }
 

@@ -75,6 +75,12 @@ public final class SignalingServer {
             // connection lives on; only frames above maxFrameBytes make Jetty close it (1009).
             container.setMaxTextMessageSize(limits.maxFrameBytes());
             container.setMaxBinaryMessageSize(limits.maxFrameBytes());
+            // A frame whose header announces more is refused by that header, before its payload is
+            // read: left to auto-fragmenting, Jetty would read and buffer a whole megabyte of it
+            // first, in arrays the collector allocates outside the young generation and that the
+            // session then holds for its resume window, which makes the collector pause everyone.
+            container.setMaxFrameSize(limits.maxFrameBytes());
+            container.setAutoFragment(false);
             container.setIdleTimeout(limits.pingTimeout().plus(IDLE_TIMEOUT_MARGIN));
             container.addMapping("/rtc", (request, response, callback) -> {
                 String address = ClientLimits.address(request.getConnectionMetaData().getRemoteSocketAddress());

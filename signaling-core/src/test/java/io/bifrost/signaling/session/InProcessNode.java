@@ -60,6 +60,8 @@ final class InProcessNode implements AutoCloseable {
     private final LocalRooms rooms;
     private final Sessions sessions;
     private final ErrorLog errors = new ErrorLog();
+    /** What sessions set for later (reading a paced client again), due as the script's time passes. */
+    private final Later later = new Later();
     private final RoomMode stageMode;
     private final ScriptedClient bystander;
     private final int bystanderFrames;
@@ -70,7 +72,7 @@ final class InProcessNode implements AutoCloseable {
         this.rooms = new LocalRooms(bus, roomThreads, CAPACITY, DuplicateIdentity.ALLOW, this::emptied, HookSink.NONE);
         this.sessions = new Sessions(rooms, bus, new Fanout(codec), codec, METRICS, LIMITS,
                 new IceServers(List.of(), null, Duration.ofHours(1), Clock.systemUTC()), RoomMode.MESH, sfu, 1000, false,
-                new TokenRefresh(Map.of(), Clock.systemUTC()), SpentTokens.NONE);
+                new TokenRefresh(Map.of(), Clock.systemUTC()), SpentTokens.NONE, later::add);
         this.bystander = join("bystander", ELSEWHERE, Role.SPEAKER, RoomMode.MESH);
         settle();
         this.bystanderFrames = bystander.received.size();
@@ -149,6 +151,7 @@ final class InProcessNode implements AutoCloseable {
     /** Time passes; the node's sweeper runs, as it does every second. */
     void await(Duration pause) {
         now = tick() + pause.toNanos();
+        later.runDue(pause.toNanos());
         sessions.sweep(now);
     }
 
@@ -262,6 +265,25 @@ final class InProcessNode implements AutoCloseable {
     @Override
     public void close() {
         errors.stop();
+    }
+
+    /** The node's scheduler on the script's time: a task runs once the script waited its delay. */
+    private static final class Later {
+        private record Task(long dueNanos, Runnable run) {}
+
+        private final List<Task> tasks = new ArrayList<>();
+        private long waitedNanos;
+
+        void add(Runnable task, long delayNanos) {
+            tasks.add(new Task(waitedNanos + delayNanos, task));
+        }
+
+        void runDue(long pauseNanos) {
+            waitedNanos += pauseNanos;
+            List<Task> due = tasks.stream().filter(t -> t.dueNanos() <= waitedNanos).toList();
+            tasks.removeAll(due);
+            due.forEach(t -> t.run().run());
+        }
     }
 
     /**

@@ -66,7 +66,7 @@ public final class RawHttp {
         return socket;
     }
 
-    private static void write(Socket socket, int port, String pathAndQuery, Map<String, String> headers, boolean close)
+    static void write(Socket socket, int port, String pathAndQuery, Map<String, String> headers, boolean close)
             throws IOException {
         StringBuilder request = new StringBuilder()
                 .append("GET ").append(pathAndQuery).append(" HTTP/1.1\r\n")
@@ -85,7 +85,7 @@ public final class RawHttp {
         }
     }
 
-    private static String dechunk(String chunked) {
+    static String dechunk(String chunked) {
         StringBuilder body = new StringBuilder();
         int pos = 0;
         while (pos < chunked.length()) {

@@ -33,8 +33,15 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
     private final List<JsonNode> backlog = new ArrayList<>(); // test thread only
     private WebSocket socket;
     private JsonNode joined;
+    private volatile Watcher watcher = (frame, arrivedNanos) -> { };
 
     public record Close(int code, String reason) {}
+
+    /** Sees each frame as it arrives, on the receiving thread. */
+    public interface Watcher {
+        /** @param arrivedNanos {@link System#nanoTime()} when the frame's last part came */
+        void frame(JsonNode frame, long arrivedNanos);
+    }
 
     public static WsClient connect(URI uri) throws Exception {
         return connect(uri, Map.of());
@@ -75,6 +82,14 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     public JsonNode joined() {
         return joined;
+    }
+
+    /**
+     * Shows every later frame to {@code watcher} the moment it arrives, before it is queued for
+     * {@link #next()} and the others: for timing deliveries, which taking frames later would blur.
+     */
+    public void watch(Watcher watcher) {
+        this.watcher = watcher;
     }
 
     public void send(Map<String, ?> message) {
@@ -218,12 +233,16 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
         partial.append(data);
         if (last) {
+            long arrived = System.nanoTime();
+            JsonNode frame;
             try {
-                frames.add(JSON.readTree(partial.toString()));
+                frame = JSON.readTree(partial.toString());
             } catch (JsonProcessingException e) {
-                frames.add(JSON.createObjectNode().put("type", "<not JSON>").put("raw", partial.toString()));
+                frame = JSON.createObjectNode().put("type", "<not JSON>").put("raw", partial.toString());
             }
             partial.setLength(0);
+            watcher.frame(frame, arrived);
+            frames.add(frame);
         }
         webSocket.request(1);
         return null;
