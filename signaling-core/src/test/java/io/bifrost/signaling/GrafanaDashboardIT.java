@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code /metrics} of a cluster's nodes after a little traffic (joins on two nodes, chat, a refused
  * request, a webhook, a resume, a leave). A counter with labels appears only once something
  * counted it, so those that need a failure in the cluster bus ({@code bifrost_bus_lost_total},
- * {@code bifrost_bus_refetched_total}, {@code bifrost_bus_duplicates_total}) are checked on the
- * nodes' metrics registry instead.
+ * {@code bifrost_bus_refetched_total}, {@code bifrost_bus_duplicates_total}), and the SFU gauges a
+ * node has only when its SFU is Janus, are checked on the nodes' metrics registry instead.
  */
 @Timeout(60)
 class GrafanaDashboardIT {
@@ -36,8 +36,10 @@ class GrafanaDashboardIT {
     private static final Path DASHBOARD = ROOT.resolve("samples/deploy/grafana-dashboard.json");
     private static final List<Path> PAGES = List.of(ROOT.resolve("docs/operations.md"), ROOT.resolve("README.md"));
     private static final Pattern METRIC = Pattern.compile("\\bbifrost_[a-z_]+");
-    /** Metrics that only a failure brings out, and what a test would have to break. */
-    private static final Map<String, String> AFTER_FAILURES = Map.of(
+    /** Metrics a plain cluster does not export, and what brings them out: a failure, or Janus. */
+    private static final Map<String, String> ELSEWHERE = Map.of(
+            "bifrost_sfu_handles", "a node whose SFU is Janus",
+            "bifrost_sfu_nodes_up", "a node whose SFU is Janus",
             "bifrost_bus_lost_total", "a room event or signal that no node could deliver",
             "bifrost_bus_refetched_total", "a gap in a node's copy of a room (a bus message lost or late), or a resume "
                     + "from before what the node holds in memory",
@@ -62,15 +64,16 @@ class GrafanaDashboardIT {
         registry.lost("signal", 1);
         registry.refetched(1);
         registry.duplicate();
-        Set<String> afterFailures = names(registry.scrape());
+        registry.sfuGauges(() -> 0, () -> 1);
+        Set<String> elsewhere = names(registry.scrape());
 
         Set<String> all = new TreeSet<>(queried);
         all.addAll(named);
-        assertThat(all).containsAll(AFTER_FAILURES.keySet());
+        assertThat(all).containsAll(ELSEWHERE.keySet());
         for (String name : all) {
             String who = queried.contains(name) ? "the dashboard queries" : "the docs name";
-            if (AFTER_FAILURES.containsKey(name)) {
-                assertThat(afterFailures).as("%s %s, after %s", who, name, AFTER_FAILURES.get(name)).contains(name);
+            if (ELSEWHERE.containsKey(name)) {
+                assertThat(elsewhere).as("%s %s, with %s", who, name, ELSEWHERE.get(name)).contains(name);
             } else {
                 // a histogram is named by its base name in the docs, and exported as _bucket, _count and _sum
                 assertThat(exported).as("%s %s", who, name).containsAnyOf(name, name + "_count");
