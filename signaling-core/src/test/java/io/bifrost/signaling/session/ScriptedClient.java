@@ -41,6 +41,8 @@ final class ScriptedClient implements Connection {
     boolean endingReported;
 
     boolean honest = true; // resumed with the last seq it really applied, so its view can be complete
+    /** False once the broadcast room is a large audience for this session: then it lists speakers and raised hands only. */
+    boolean listed = true;
 
     ScriptedClient(Codec codec, String identity, String room, Role role) {
         this.codec = codec;
@@ -90,6 +92,11 @@ final class ScriptedClient implements Connection {
         live = false;
     }
 
+    /** What the SDKs list: everyone, but in a large audience only speakers, hosts, raised hands, and oneself. */
+    boolean lists(ParticipantInfo p) {
+        return listed || p.id().equals(participantId) || !p.role().equals("listener") || p.handRaised();
+    }
+
     /** Whether the server ended this connection for the client's own doing, or because it refused the client's join. */
     boolean endedByItself() {
         return endAsked || (!admitted && received.stream().anyMatch(m -> m instanceof ServerMessage.Error));
@@ -102,6 +109,7 @@ final class ScriptedClient implements Connection {
 
     private void apply(ServerMessage message) {
         if (message instanceof ServerMessage.Joined joined) {
+            listed = true; // a new session, as the SDKs start one
             view.clear();
             joined.participants().forEach(p -> view.put(p.id(), p));
             view.put(joined.participant().id(), joined.participant());
@@ -116,14 +124,24 @@ final class ScriptedClient implements Connection {
             admitted = true;
             live = true;
         } else if (message instanceof ServerMessage.ParticipantJoined joined) {
-            view.put(joined.participant().id(), joined.participant());
+            if (lists(joined.participant())) {
+                view.put(joined.participant().id(), joined.participant());
+            }
             lastSeq = joined.seq();
         } else if (message instanceof ServerMessage.ParticipantLeft left) {
             view.remove(left.participantId());
             lastSeq = left.seq();
         } else if (message instanceof ServerMessage.ParticipantUpdated updated) {
-            view.put(updated.participant().id(), updated.participant());
+            ParticipantInfo info = updated.participant();
+            if (lists(info)) {
+                view.put(info.id(), info);
+            } else {
+                view.remove(info.id()); // lowered its hand, or was demoted, in a large audience
+            }
             lastSeq = updated.seq();
+        } else if (message instanceof ServerMessage.Listeners count && !count.listed() && listed) {
+            listed = false;
+            view.values().removeIf(p -> !lists(p));
         } else if (message instanceof ServerMessage.Chat chat) {
             lastSeq = chat.seq();
         }
