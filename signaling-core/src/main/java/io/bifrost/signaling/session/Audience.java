@@ -1,5 +1,6 @@
 package io.bifrost.signaling.session;
 
+import io.bifrost.auth.Role;
 import io.bifrost.rooms.cluster.ClusterBus;
 import io.bifrost.rooms.cluster.RoomListener;
 import io.bifrost.rooms.room.Participant;
@@ -169,8 +170,12 @@ final class Audience implements RoomListener {
         return codec.encode(new ServerMessage.Listeners(listeners.size(), !large));
     }
 
+    /**
+     * A listener by its role, as the SDKs decide whom they list: a speaker whose publishing the
+     * backend took away is still listed by them, so its leave must still be announced.
+     */
     private static boolean isListener(Participant p) {
-        return !p.grants().canPublish() && !p.hidden();
+        return p.role() == Role.LISTENER && !p.hidden();
     }
 
     private static int slot(long seq) {

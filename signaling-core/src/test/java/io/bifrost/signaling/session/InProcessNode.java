@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import io.bifrost.auth.Grants;
 import io.bifrost.auth.JoinClaims;
 import io.bifrost.auth.Role;
 import io.bifrost.auth.RoomMode;
@@ -169,6 +170,14 @@ final class InProcessNode implements AutoCloseable {
     void changeRole(ScriptedClient client, Role role) {
         if (client.participantId != null) {
             ignoreRefusal(rooms.change(STAGE, client.participantId, new ParticipantChange.RoleChanged(role)));
+        }
+    }
+
+    /** The app's backend gives a participant the right to publish or takes it, its role staying (the REST API's PATCH). */
+    void changePublishing(ScriptedClient client, boolean canPublish) {
+        if (client.participantId != null) {
+            ignoreRefusal(rooms.change(STAGE, client.participantId,
+                    new ParticipantChange.PermissionsChanged(new Grants(canPublish, true, true, false, false))));
         }
     }
 

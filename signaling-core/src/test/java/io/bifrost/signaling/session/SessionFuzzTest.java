@@ -30,6 +30,7 @@ import java.util.Map;
  * ar / ar 3                  a resumes on a new connection after the last seq it saw / after seq 3
  * aw 1500                    1.5 s pass (the sweeper runs)
  * ak / ap l                  the backend removes a / makes a a listener
+ * ag / ag n                  the backend lets a publish / stops it, its role staying
  * </pre>
  * Other lines are ignored. {@code ./scripts/fuzz} fuzzes; the suite replays the committed corpus
  * ({@code src/test/resources/.../SessionFuzzTestInputs}).
@@ -89,6 +90,7 @@ class SessionFuzzTest {
             case 'w' -> node.await(Duration.ofMillis(Math.min(number(rest, 1000), MAX_PAUSE_MILLIS)));
             case 'k' -> node.remove(client);
             case 'p' -> node.changeRole(client, role(rest));
+            case 'g' -> node.changePublishing(client, !rest.startsWith("n"));
             default -> { }
         }
     }
