@@ -63,6 +63,8 @@ public final class Room {
     private volatile String sessionId;
     private volatile Participant local;
     private volatile Map<String, Participant> remotes = Collections.emptyMap();
+    private volatile int listeners;      // a broadcast room's listener count, from the server
+    private volatile boolean listed = true; // false once the broadcast room is a large audience, for this session
     private volatile long lastSeq;
     private volatile String serverReason; // from a `disconnect` frame, for the close that follows
     private volatile boolean serverSaysReconnect;
@@ -141,6 +143,20 @@ public final class Room {
     /** The others, in join order. */
     public List<Participant> participants() {
         return new ArrayList<>(remotes.values());
+    }
+
+    /** A broadcast room's number of listeners, as the server last counted them; 0 in a mesh room. */
+    public int listeners() {
+        return listeners;
+    }
+
+    /**
+     * Whether {@link #participants()} holds every listener: true until the broadcast room is a
+     * large audience, then false for the rest of the session, and the list holds the hosts, the
+     * speakers and the listeners whose hand is up (the others leave it with the reason {@code unlisted}).
+     */
+    public boolean listenersListed() {
+        return listed;
     }
 
     /** The room's sequence number of the last event applied. */
@@ -466,7 +482,7 @@ public final class Room {
             case "participant-joined":
                 if (accept(frame)) {
                     Participant joinedOne = Participant.of(frame.getJSONObject("participant"));
-                    if (!joinedOne.id().equals(local.id())) {
+                    if (!joinedOne.id().equals(local.id()) && isListed(joinedOne)) {
                         put(joinedOne);
                         MeshAudio mesh = meshAudio;
                         if (mesh != null) {
@@ -498,11 +514,14 @@ public final class Room {
                         if (change.equals("role")) {
                             followRole();
                         }
+                        events.execute(() -> listener.onParticipantUpdated(this, updated, change));
                     } else {
-                        put(updated);
+                        onOtherUpdated(updated, change);
                     }
-                    events.execute(() -> listener.onParticipantUpdated(this, updated, change));
                 }
+                return;
+            case "listeners":
+                onListeners(frame.getInt("count"), frame.getBoolean("listed"));
                 return;
             case "chat":
                 if (accept(frame)) {
@@ -518,7 +537,7 @@ public final class Room {
                 events.execute(() -> listener.onMessage(this, from, text, ts));
                 return;
             default:
-                // pong and listeners: not used by this version of the SDK
+                // pong: the connection is alive, which any frame shows
         }
     }
 
@@ -529,6 +548,7 @@ public final class Room {
         mode = frame.getString("mode");
         sessionId = frame.getString("sessionId");
         local = Participant.of(frame.getJSONObject("participant"));
+        listed = true; // a new session: listed until the server's count says otherwise, which follows joined
         Map<String, Participant> before = remotes;
         Map<String, Participant> others = new LinkedHashMap<>();
         JSONArray list = frame.getJSONArray("participants");
@@ -611,6 +631,49 @@ public final class Room {
         }
         lastSeq = seq;
         return true;
+    }
+
+    /**
+     * In a large audience a listener that raised its hand, or was promoted, joins the list, and
+     * one whose hand went down, or was demoted, leaves it.
+     */
+    private void onOtherUpdated(Participant updated, String change) {
+        boolean known = remotes.containsKey(updated.id());
+        if (!isListed(updated)) {
+            if (known) {
+                events.execute(() -> listener.onParticipantUpdated(this, updated, change));
+                Participant gone = remove(updated.id());
+                events.execute(() -> listener.onParticipantLeft(this, gone, "unlisted"));
+            }
+            return;
+        }
+        put(updated);
+        if (!known) {
+            events.execute(() -> listener.onParticipantJoined(this, updated));
+        }
+        events.execute(() -> listener.onParticipantUpdated(this, updated, change));
+    }
+
+    /** The first {@code listed: false} makes the broadcast room a large audience: listeners with their hand down leave the list. */
+    private void onListeners(int count, boolean nowListed) {
+        if (!"broadcast".equals(mode)) {
+            return; // mesh rooms have no audience
+        }
+        listeners = count;
+        if (!nowListed && listed) {
+            listed = false;
+            for (Participant p : remotes.values()) {
+                if (!isListed(p)) {
+                    Participant gone = remove(p.id());
+                    events.execute(() -> listener.onParticipantLeft(this, gone, "unlisted"));
+                }
+            }
+        }
+    }
+
+    /** Whether the room lists a participant: everyone, except in a large audience the listeners whose hand is down. */
+    private boolean isListed(Participant p) {
+        return listed || mayPublish(p) || p.handRaised();
     }
 
     private void put(Participant p) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.bifrost.auth.AdminGrants;
 import io.bifrost.auth.Role;
+import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
 import io.bifrost.signaling.Bifrost;
@@ -23,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +43,7 @@ class RoomIT {
     static void start() throws Exception {
         node = Bifrost.create(ConfigLoader.load(null, Map.of(), Map.of(
                 "server.host", "127.0.0.1", "server.port", "0", "server.shutdownGrace", "1s",
-                "rooms.maxParticipants", "3", "rooms.resumeWindow", "10s",
+                "rooms.maxParticipants", "3", "rooms.resumeWindow", "10s", "rooms.largeAudience", "1",
                 "auth.hmacKeys", KEY_ID + "=" + SECRET))).start();
         url = "http://127.0.0.1:" + node.port();
         client = new BifrostClient.Builder().reconnect(FAST).build();
@@ -113,6 +115,42 @@ class RoomIT {
         assertThat(hostEvents.next()).isEqualTo("updated ann role speaker");
         assertThat(hostEvents.next()).isEqualTo("left ann left");
         host.leave().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void inALargeAudienceTheListIsTheSpeakersAndTheRaisedHands() throws Exception {
+        Events hostEvents = new Events();
+        Room host = client.connect(url, ISSUER.issue(TokenRequest.builder("sdk-radio", "host").role(Role.HOST)
+                .roomMode(RoomMode.BROADCAST).build()), hostEvents).get(10, TimeUnit.SECONDS);
+        Room ann = connect("sdk-radio", "ann", Role.LISTENER, new Events());
+        assertThat(hostEvents.next()).isEqualTo("joined ann");
+        assertThat(host.listenersListed()).isTrue();
+
+        Room bob = connect("sdk-radio", "bob", Role.LISTENER, new Events());
+        assertThat(hostEvents.next()).as("the second listener makes a large audience (rooms.largeAudience: 1)")
+                .isEqualTo("left ann unlisted");
+        awaitTrue(() -> host.listeners() == 2);
+        assertThat(host.listenersListed()).isFalse();
+        assertThat(host.participants()).isEmpty();
+
+        bob.raiseHand().get(10, TimeUnit.SECONDS);
+        assertThat(hostEvents.next()).isEqualTo("joined bob");
+        assertThat(hostEvents.next()).isEqualTo("updated bob hand listener hand");
+        bob.lowerHand().get(10, TimeUnit.SECONDS);
+        assertThat(hostEvents.next()).isEqualTo("updated bob hand listener");
+        assertThat(hostEvents.next()).isEqualTo("left bob unlisted");
+        assertThat(host.participants()).isEmpty();
+        for (Room room : new Room[] {ann, bob, host}) {
+            room.leave().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("within 10 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     @Test
