@@ -76,6 +76,30 @@ class TokenReuseIT {
         }
     }
 
+    @Test
+    void theTokenASessionJoinedWithIsSpentWhenItLeavesAfterResumingWithAFreshOne() throws Exception {
+        try (TestNode node = TestNode.start(REFUSE); WsClient host = node.join("reuse-resumed", "host", Role.HOST)) {
+            String original = node.token("reuse-resumed", "lee", Role.LISTENER);
+            String fresh;
+            String sessionId;
+            long lastSeq;
+            try (WsClient lee = WsClient.connect(node.rtc(original))) {
+                sessionId = lee.awaitJoined().path("sessionId").asText();
+                host.send(Map.of("type", "promote", "id", "r1", "participantId", lee.id()));
+                lastSeq = lee.expect("participant-updated").path("seq").asLong();
+                fresh = lee.expect("token").path("token").asText(); // its role changed: a token that says so
+                assertThat(node.node().dropConnection(lee.id())).isTrue();
+            }
+            try (WsClient back = WsClient.connect(node.rtc(fresh, sessionId, lastSeq))) {
+                back.awaitResumed();
+                back.send(Map.of("type", "leave", "id", "l1"));
+                back.awaitClose();
+            }
+            assertSpent(node, fresh);
+            assertSpent(node, original);
+        }
+    }
+
     private static void leave(TestNode node, String token) throws Exception {
         try (WsClient ann = WsClient.connect(node.rtc(token))) {
             ann.awaitJoined();

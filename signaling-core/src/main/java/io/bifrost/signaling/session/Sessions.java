@@ -136,6 +136,7 @@ public final class Sessions {
     void attached(SignalingSession session) {
         SignalingSession previous = bySessionId.put(session.sessionId(), session);
         if (previous != null && previous != session) {
+            session.inheritTokens(previous);
             previous.supersede(false);
         }
     }
@@ -144,6 +145,7 @@ public final class Sessions {
     void takenOver(String sessionId, SignalingSession by) {
         SignalingSession previous = bySessionId.get(sessionId);
         if (previous != null && previous != by && bySessionId.remove(sessionId, previous)) {
+            by.inheritTokens(previous);
             previous.supersede(false);
         }
     }

@@ -689,6 +689,16 @@ public final class SignalingSession implements RoomMember {
     }
 
     /**
+     * This session took over one of this node's: the tokens that one was admitted with or sent
+     * are spent with this one's when it leaves, so that none of them joins again (a resume with a
+     * fresh token would otherwise leave the original one unspent). A session taken over from
+     * another node keeps its tokens there.
+     */
+    void inheritTokens(SignalingSession from) {
+        tokens.putAll(from.tokens);
+    }
+
+    /**
      * The session was resumed on another connection, on this node or (when {@code elsewhere})
      * on another: this one lets go without leaving the room, and passes on the signals it held.
      */
