@@ -181,6 +181,19 @@ final class InProcessNode implements AutoCloseable {
         }
     }
 
+    /** The app's backend mutes or unmutes a participant, or changes its metadata (the REST API's mute and PATCH). */
+    void change(ScriptedClient client, ParticipantChange change) {
+        if (client.participantId != null) {
+            ignoreRefusal(rooms.change(STAGE, client.participantId, change));
+        }
+    }
+
+    /** The app's backend posts to the room, or sends a participant a message (the REST API's messages). */
+    void post(ScriptedClient client, String text) {
+        ignoreRefusal(client.participantId == null ? rooms.post(STAGE, text, System.currentTimeMillis())
+                : rooms.message(STAGE, client.participantId, text));
+    }
+
     private static void ignoreRefusal(CompletionStage<?> request) {
         request.exceptionally(refused -> null);
     }

@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.code_intelligence.jazzer.mutation.annotation.NotNull;
 import io.bifrost.auth.Role;
 import io.bifrost.auth.RoomMode;
+import io.bifrost.rooms.room.ParticipantChange;
 import io.bifrost.signaling.protocol.ClientMessage;
 import io.bifrost.signaling.protocol.Codec;
 import io.bifrost.signaling.protocol.ProtocolException;
@@ -31,6 +32,8 @@ import java.util.Map;
  * aw 1500                    1.5 s pass (the sweeper runs)
  * ak / ap l                  the backend removes a / makes a a listener
  * ag / ag n                  the backend lets a publish / stops it, its role staying
+ * am / am n / ae {"x":1}     the backend mutes a / unmutes it / sets its metadata
+ * an hello                   the backend sends a a message (to the room if a never joined)
  * </pre>
  * Other lines are ignored. {@code ./scripts/fuzz} fuzzes; the suite replays the committed corpus
  * ({@code src/test/resources/.../SessionFuzzTestInputs}).
@@ -91,6 +94,9 @@ class SessionFuzzTest {
             case 'k' -> node.remove(client);
             case 'p' -> node.changeRole(client, role(rest));
             case 'g' -> node.changePublishing(client, !rest.startsWith("n"));
+            case 'm' -> node.change(client, new ParticipantChange.Muted(!rest.startsWith("n")));
+            case 'e' -> node.change(client, new ParticipantChange.MetadataChanged(rest));
+            case 'n' -> node.post(client, rest.isEmpty() ? "." : rest);
             default -> { }
         }
     }
