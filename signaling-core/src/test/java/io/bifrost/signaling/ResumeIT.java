@@ -95,6 +95,25 @@ class ResumeIT {
     }
 
     @Test
+    void aLastSeqAheadOfTheRoomIsRefusedAndTheClientJoinsAfreshInsteadOfMissingEvents() throws Exception {
+        try (WsClient alice = node.join("resume-5", "alice");
+             WsClient bob = node.join("resume-5", "bob")) {
+            long lastSeq = alice.expect("participant-joined").path("seq").asLong();
+            assertThat(node.node().dropConnection(alice.id())).isTrue();
+            try (WsClient back = node.resume("resume-5", "alice", alice.sessionId(), lastSeq + 100)) {
+                JsonNode refusal = back.next();
+                assertThat(refusal.path("code").asText()).isEqualTo("resume-failed");
+                assertThat(refusal.path("message").asText()).contains("ahead of the room");
+                JsonNode joined = back.awaitJoined();
+                assertThat(back.id()).isNotEqualTo(alice.id());
+                assertThat(joined.path("participants").findValuesAsText("identity")).containsExactly("bob");
+                assertThat(bob.expect("participant-left").path("participantId").asText()).isEqualTo(alice.id());
+                assertThat(bob.expect("participant-joined").path("participant").path("id").asText()).isEqualTo(back.id());
+            }
+        }
+    }
+
+    @Test
     void anotherIdentityCannotTakeASessionOver() throws Exception {
         try (WsClient alice = node.join("resume-4", "alice")) {
             try (WsClient mallory = node.resume("resume-4", "mallory", alice.sessionId(), alice.joined().path("seq").asLong())) {

@@ -79,7 +79,7 @@ public class FanoutBenchmark {
                 }
 
                 @Override
-                public void resumed(Room resumedRoom, Participant self, List<Participant> others) {}
+                public void resumed(Room resumedRoom, Participant self, List<Participant> others, long seq) {}
 
                 @Override
                 public void resumeRefused(String why) {}

@@ -141,7 +141,7 @@ final class LocalRoom implements Room {
             }
             List<Participant> others = visibleParticipants();
             others.remove(self);
-            member.resumed(this, self, others);
+            member.resumed(this, self, others, seq);
         });
     }
 

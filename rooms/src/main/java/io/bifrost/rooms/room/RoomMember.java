@@ -23,8 +23,9 @@ public interface RoomMember {
      * The session was taken back: {@code self} is the participant as the room holds it.
      *
      * @param others the visible participants in the room now, in join order
+     * @param seq the room's sequence number now: a client that says it applied a later one is wrong
      */
-    void resumed(Room room, Participant self, List<Participant> others);
+    void resumed(Room room, Participant self, List<Participant> others, long seq);
 
     /** The session cannot be resumed; {@code why} is for people. */
     void resumeRefused(String why);

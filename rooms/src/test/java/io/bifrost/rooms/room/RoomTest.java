@@ -682,7 +682,7 @@ class RoomTest {
                 }
 
                 @Override
-                public void resumed(Room room, Participant self, List<Participant> others) {
+                public void resumed(Room room, Participant self, List<Participant> others, long seq) {
                     throw new AssertionError("resumed " + self.id() + " without asking");
                 }
 
@@ -1002,7 +1002,7 @@ class RoomTest {
         }
 
         @Override
-        public void resumed(Room room, Participant self, List<Participant> others) {
+        public void resumed(Room room, Participant self, List<Participant> others, long seq) {
             throw new AssertionError("a join was answered with resumed " + self.id());
         }
 
@@ -1062,7 +1062,7 @@ class RoomTest {
         }
 
         @Override
-        public void resumed(Room room, Participant self, List<Participant> others) {
+        public void resumed(Room room, Participant self, List<Participant> others, long seq) {
             assertThat(answered.getCount()).as("answered once").isOne();
             this.room = room;
             this.self = self;

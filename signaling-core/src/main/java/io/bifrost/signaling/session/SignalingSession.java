@@ -156,13 +156,19 @@ public final class SignalingSession implements RoomMember {
     }
 
     @Override
-    public void resumed(Room resumedRoom, Participant self, List<Participant> others) {
+    public void resumed(Room resumedRoom, Participant self, List<Participant> others, long seq) {
         ResumeRequest request = resume;
         room = resumedRoom;
         participant = self;
         sessionId = request.sessionId();
         // The inbox first: signals the old session held are re-sent to whoever holds the inbox now.
         inbox = services.bus().registerInbox(self.id(), this::onSignal);
+        if (request.lastSeq() > seq) {
+            // Resumed after it, the client would miss every event up to its made-up seq, unaware.
+            rejoin(self, request, "seq-ahead", "lastSeq " + request.lastSeq()
+                    + " is ahead of the room, whose last event is seq " + seq);
+            return;
+        }
         events = services.bus().subscribe(claims.room(), request.lastSeq(), new Feed() {
             @Override
             public void ready(boolean complete) {
@@ -180,7 +186,7 @@ public final class SignalingSession implements RoomMember {
                     // After the old session let go of its SFU connections: the client publishes again.
                     startMedia(resumedRoom, self, others);
                 } else {
-                    historyLost(self, request);
+                    rejoin(self, request, "history-lost", "the events after seq " + request.lastSeq() + " are no longer kept");
                 }
             }
         });
@@ -196,9 +202,12 @@ public final class SignalingSession implements RoomMember {
         services.rooms().join(claims.room(), participant, sessionId, requestedMode(), this);
     }
 
-    /** The room kept too few events to bring the client up to date: it rejoins instead, as a new participant. */
-    private void historyLost(Participant self, ResumeRequest request) {
-        services.metrics().resume("history-lost");
+    /**
+     * The room handed the participant over, but the client cannot be brought up to date (the
+     * room kept too few events, or its seq is made up): it rejoins instead, as a new participant.
+     */
+    private void rejoin(Participant self, ResumeRequest request, String outcome, String why) {
+        services.metrics().resume(outcome);
         // The room handed the participant to this session; the one that held it lets go now, as
         // after a resume, instead of keeping its SFU endpoints until its resume window ends.
         services.sessions().takenOver(request.sessionId(), this);
@@ -207,8 +216,7 @@ public final class SignalingSession implements RoomMember {
         inbox.close();
         lostRoom.leave(self.id(), LeaveReason.DISCONNECTED);
         resume = null;
-        reply(new ServerMessage.Error(null, ErrorCode.RESUME_FAILED,
-                "the events after seq " + request.lastSeq() + " are no longer kept; joined as a new participant"));
+        reply(new ServerMessage.Error(null, ErrorCode.RESUME_FAILED, why + "; joined as a new participant"));
         participant = newParticipant(claims);
         sessionId = Ids.session();
         services.rooms().join(claims.room(), participant, sessionId, requestedMode(), this);

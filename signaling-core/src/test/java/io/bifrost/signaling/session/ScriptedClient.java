@@ -40,7 +40,6 @@ final class ScriptedClient implements Connection {
     Ending ending;       // how the server ended it, once it did
     boolean endingReported;
 
-    boolean honest = true; // resumed with the last seq it really applied, so its view can be complete
     /** False once the broadcast room is a large audience for this session: then it lists speakers and raised hands only. */
     boolean listed = true;
 
@@ -116,7 +115,6 @@ final class ScriptedClient implements Connection {
             participantId = joined.participant().id();
             sessionId = joined.sessionId();
             lastSeq = joined.seq();
-            honest = true;
             admitted = true;
             live = true;
         } else if (message instanceof ServerMessage.Resumed resumed) {

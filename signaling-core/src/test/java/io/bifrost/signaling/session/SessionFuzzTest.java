@@ -116,8 +116,7 @@ class SessionFuzzTest {
     private static void resume(InProcessNode node, Map<Character, ScriptedClient> clients, char name, ScriptedClient old,
                                String lastSeq) {
         if (old.sessionId != null) {
-            boolean honest = lastSeq.isEmpty() && old.honest; // a made-up seq stays made up until a fresh join
-            clients.put(name, node.resume(old, honest ? old.lastSeq : number(lastSeq, 0), honest));
+            clients.put(name, node.resume(old, lastSeq.isEmpty() ? old.lastSeq : number(lastSeq, 0)));
         }
     }
 

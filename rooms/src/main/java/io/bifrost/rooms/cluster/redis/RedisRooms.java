@@ -169,10 +169,11 @@ public final class RedisRooms implements Rooms {
                     remember(room, self);
                     // A node new to the room starts its feed where the room stands, so that the
                     // events the client missed are read back from the room's stream.
-                    feed.startAt((Long) result.get(3));
+                    long seq = (Long) result.get(3);
+                    feed.startAt(seq);
                     List<Participant> others = visible(result.get(5));
                     others.removeIf(p -> p.id().equals(self.id()));
-                    member.resumed(new RedisRoom(room, RoomMode.fromWire((String) result.get(4))), self, others);
+                    member.resumed(new RedisRoom(room, RoomMode.fromWire((String) result.get(4))), self, others, seq);
                     if (!oldNode.equals(bus.nodeId())) {
                         // The old node still holds the session: tell it to let go and pass on what it kept.
                         bus.send(oldNode, new Signal(room, self.id(), self.id(), Signal.Kind.HANDOVER, sessionId), 0);
