@@ -104,7 +104,8 @@ final class Admission {
         return new Decision(null, null, status, code, reason, message);
     }
 
-    private static String abbreviate(String value) {
+    /** A client's value, cut short enough to quote in a refusal. */
+    static String abbreviate(String value) {
         return value.length() <= 64 ? value : value.substring(0, 64) + "…";
     }
 }

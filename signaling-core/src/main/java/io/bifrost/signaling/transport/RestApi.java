@@ -222,7 +222,7 @@ final class RestApi {
     private static List<ParticipantChange> changes(JsonNode body) throws Refusal {
         // A field this API does not change (identity, name, hidden, grants…) is refused rather than
         // skipped: a backend that believes it changed something must learn that it did not.
-        onlyFields(body, PATCHABLE, "only role, permissions and metadata can change");
+        onlyFields(body, PATCHABLE, "cannot change: only role, permissions and metadata can");
         List<ParticipantChange> changes = new ArrayList<>();
         JsonNode role = body.get("role");
         if (role != null) {
@@ -237,8 +237,8 @@ final class RestApi {
             if (!permissions.isObject()) {
                 throw badRequest("invalid-field", "permissions must be an object");
             }
-            onlyFields(permissions, PERMISSIONS, "permissions are canPublish, canSubscribe, canPublishData and roomAdmin;"
-                    + " whether a participant is hidden cannot change");
+            onlyFields(permissions, PERMISSIONS, "is no permission that can change: they are canPublish, canSubscribe,"
+                    + " canPublishData and roomAdmin; whether a participant is hidden cannot change");
             changes.add(new ParticipantChange.PermissionsChanged(new Grants(
                     requiredBoolean(permissions, "canPublish"), requiredBoolean(permissions, "canSubscribe"),
                     requiredBoolean(permissions, "canPublishData"), requiredBoolean(permissions, "roomAdmin"), false)));
@@ -403,10 +403,12 @@ final class RestApi {
         return body;
     }
 
-    private static void onlyFields(JsonNode object, Set<String> allowed, String message) throws Refusal {
+    /** Refuses the first field not allowed, named in the message: "'identity' cannot change: …". */
+    private static void onlyFields(JsonNode object, Set<String> allowed, String why) throws Refusal {
         for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
-            if (!allowed.contains(names.next())) {
-                throw badRequest("invalid-field", message);
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw badRequest("invalid-field", "'" + Admission.abbreviate(name) + "' " + why);
             }
         }
     }
