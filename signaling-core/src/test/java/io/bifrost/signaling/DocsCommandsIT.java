@@ -399,7 +399,7 @@ class DocsCommandsIT {
     /** Starts a dev server command in the web app's folder; returns its port (Vite takes the next free one). */
     private static int devServer(DocSandbox sandbox, String command) throws Exception {
         String output = sandbox.open("cd samples/audio-room-web && " + command).await("Local:", START);
-        Matcher local = Pattern.compile("Local:\\s+http://localhost:(\\d+)/").matcher(output.replaceAll("\\e\\[[0-9;]*m", ""));
+        Matcher local = Pattern.compile("Local:\\s+http://localhost:(\\d+)/").matcher(output);
         assertThat(local.find()).as(output).isTrue();
         return Integer.parseInt(local.group(1));
     }

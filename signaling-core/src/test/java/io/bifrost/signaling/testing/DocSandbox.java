@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -51,7 +52,9 @@ public final class DocSandbox implements AutoCloseable {
                 }
             }
         }
-        Files.createSymbolicLink(checkout.resolve("node_modules"), DocSnippets.NODE_PACKAGES.resolve("node_modules").toAbsolutePath());
+        Path packages = DocSnippets.NODE_PACKAGES.resolve("node_modules").toAbsolutePath();
+        assertThat(packages).as("the docs' Node.js packages; ./scripts/test installs them (npm ci)").isDirectory();
+        Files.createSymbolicLink(checkout.resolve("node_modules"), packages);
         Files.createDirectories(dir.resolve("home"));
         Path mvn = Files.createDirectories(dir.resolve("bin")).resolve("mvn");
         Files.writeString(mvn, "#!/bin/sh\necho 'mvn: a command of the docs started a build; build before the docs test' >&2\nexit 1\n");
@@ -103,7 +106,7 @@ public final class DocSandbox implements AutoCloseable {
     private static Result finish(Terminal terminal, Duration timeout) throws Exception {
         assertThat(terminal.process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS))
                 .as("within %s; it printed: %s", timeout, terminal.output()).isTrue();
-        return new Result(terminal.process.exitValue(), Files.readString(terminal.stdout).strip(), Files.readString(terminal.stderr));
+        return new Result(terminal.process.exitValue(), terminal.read(terminal.stdout).strip(), terminal.read(terminal.stderr));
     }
 
     private Terminal start(String script, boolean inNamespace) throws IOException {
@@ -139,6 +142,7 @@ public final class DocSandbox implements AutoCloseable {
 
     /** A script running in a terminal: what it printed so far. */
     public static final class Terminal {
+        private static final Pattern COLOURS = Pattern.compile("\\e\\[[0-9;]*m");
         private final Process process;
         private final Path stdout;
         private final Path stderr;
@@ -149,9 +153,17 @@ public final class DocSandbox implements AutoCloseable {
             this.stderr = stderr;
         }
 
-        /** What it printed so far: stdout, then stderr. */
+        /** What it printed so far: stdout, then stderr, as a reader sees it. */
         public String output() throws IOException {
-            return Files.readString(stdout, StandardCharsets.UTF_8) + Files.readString(stderr, StandardCharsets.UTF_8);
+            return read(stdout) + read(stderr);
+        }
+
+        /**
+         * A file's text without colour codes: tools colour their output when they see {@code CI} in
+         * the environment even if it is no terminal (Vite's "Local" is bold, apart from its colon).
+         */
+        private String read(Path file) throws IOException {
+            return COLOURS.matcher(Files.readString(file, StandardCharsets.UTF_8)).replaceAll("");
         }
 
         /** Waits until the output holds {@code text}, and returns the output. */
