@@ -3,8 +3,14 @@ package io.bifrost.signaling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bifrost.auth.Role;
+import io.bifrost.signaling.testing.RawWebSocket;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -36,6 +42,54 @@ class BadInputIT {
             assertThat(error.path("code").asText()).isEqualTo("bad-request");
             assertThat(error.path("message").asText()).contains("malformed JSON");
             assertRoomStillWorks(alice, bob);
+        }
+    }
+
+    @Test
+    void websocketPingsAndPongsLeaveTheConnectionReadAsBefore() throws Exception {
+        try (WsClient alice = node.join("ws-pings", "alice");
+             WsClient bob = node.join("ws-pings", "bob")) {
+            alice.sendPing();
+            alice.sendPing();
+            alice.sendPong();
+            alice.sendPing();
+            assertRoomStillWorks(alice, bob);
+        }
+        try (WsClient carl = node.join("ws-pongs", "carl");
+             WsClient dana = node.join("ws-pongs", "dana")) {
+            carl.sendPong();
+            carl.sendPong();
+            assertRoomStillWorks(carl, dana);
+        }
+    }
+
+    @Test
+    void aMessageInFragmentsIsOneMessage() throws Exception {
+        try (RawWebSocket alice = rawJoin("fragments", "alice");
+             WsClient bob = node.join("fragments", "bob")) {
+            alice.send(RawWebSocket.fragments("{\"type\":\"chat\",", "\"id\":\"f1\",\"text\":\"in ", "pieces, ünïcödé split\"}"));
+            assertThat(bob.expect("chat").path("text").asText()).isEqualTo("in pieces, ünïcödé split");
+        }
+    }
+
+    @Test
+    void textThatIsNotUtf8ClosesWith1007AndTheRoomGoesOn() throws Exception {
+        try (RawWebSocket mallory = rawJoin("not-utf8", "mallory");
+             WsClient alice = node.join("not-utf8", "alice");
+             WsClient bob = node.join("not-utf8", "bob")) {
+            mallory.send(RawWebSocket.text(new byte[] {'{', '"', (byte) 0xff, (byte) 0xfe, '"', '}'}));
+            assertThat(mallory.read((opcode, payload, length) -> { })).isEqualTo(1007);
+            alice.send("{\"type\":\"chat\",\"id\":\"u1\",\"text\":\"a real \uFFFD is fine\"}");
+            assertThat(bob.expect("chat").path("text").asText()).isEqualTo("a real \uFFFD is fine");
+        }
+    }
+
+    @Test
+    void fragmentsAddingUpToMoreThanTheFrameLimitClose1009() throws Exception {
+        try (RawWebSocket alice = rawJoin("big-fragments", "alice")) {
+            String half = "a".repeat(600_000); // each under limits.maxFrameBytes (1 MiB), together over it
+            alice.send(RawWebSocket.fragments("{\"type\":\"chat\",\"text\":\"" + half, half + "\"}"));
+            assertThat(alice.read((opcode, payload, length) -> { })).isEqualTo(1009);
         }
     }
 
@@ -147,6 +201,13 @@ class BadInputIT {
     }
 
     /** The sender can still talk and be heard, and so can the others. */
+    private static RawWebSocket rawJoin(String room, String identity) throws IOException {
+        RawWebSocket.Attempt attempt = RawWebSocket.connect(InetAddress.getLoopbackAddress(), node.port(),
+                "/rtc?access_token=" + URLEncoder.encode(node.token(room, identity, Role.SPEAKER), StandardCharsets.UTF_8));
+        assertThat(attempt.opened()).as("status %s: %s", attempt.status(), attempt.body()).isTrue();
+        return attempt.socket().readTimeout(WsClient.WAIT);
+    }
+
     private static void assertRoomStillWorks(WsClient sender, WsClient other) throws Exception {
         sender.send("{\"type\":\"ping\",\"id\":\"alive\"}");
         assertThat(sender.expect("pong").path("id").asText()).isEqualTo("alive");

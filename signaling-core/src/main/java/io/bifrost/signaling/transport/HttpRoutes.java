@@ -26,6 +26,7 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 
 /** The plain HTTP endpoints next to the websocket, then the demo page's files. */
 final class HttpRoutes extends Handler.Wrapper {
@@ -62,6 +63,16 @@ final class HttpRoutes extends Handler.Wrapper {
             files.setDirAllowed(false);
             setHandler(files);
         }
+    }
+
+    /**
+     * Blocking, whatever the demo page's handler says: the REST API reads request bodies as
+     * streams, which must not run on a selector thread, where the data they wait for would never
+     * be read.
+     */
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.BLOCKING;
     }
 
     @Override

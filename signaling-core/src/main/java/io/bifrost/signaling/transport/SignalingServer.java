@@ -20,7 +20,10 @@ import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.ssl.KeyStoreScanner;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.eclipse.jetty.websocket.core.Configuration;
+import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
+import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
+import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
 
 /**
  * The HTTP side of a node: the {@code /rtc} websocket, admitted before the upgrade, and the
@@ -70,48 +73,49 @@ public final class SignalingServer {
         BifrostConfig.Limits limits = config.limits();
         ClientLimits clientLimits = new ClientLimits(config.server().allowedOrigins(), limits.connectionsPerIp(),
                 limits.joinsPerSecondPerIp(), limits.joinsPerSecondPerRoom());
-        WebSocketUpgradeHandler websocket = WebSocketUpgradeHandler.from(server, context, container -> {
-            // Frames above maxMessageBytes are refused by the session with `too-large` and the
-            // connection lives on; only frames above maxFrameBytes make Jetty close it (1009).
-            container.setMaxTextMessageSize(limits.maxFrameBytes());
-            container.setMaxBinaryMessageSize(limits.maxFrameBytes());
-            // A frame whose header announces more is refused by that header, before its payload is
-            // read: left to auto-fragmenting, Jetty would read and buffer a whole megabyte of it
-            // first, in arrays the collector allocates outside the young generation and that the
-            // session then holds for its resume window, which makes the collector pause everyone.
-            container.setMaxFrameSize(limits.maxFrameBytes());
-            container.setAutoFragment(false);
-            container.setIdleTimeout(limits.pingTimeout().plus(IDLE_TIMEOUT_MARGIN));
-            container.addMapping("/rtc", (request, response, callback) -> {
-                String address = ClientLimits.address(request.getConnectionMetaData().getRemoteSocketAddress());
-                // The cheap checks first: a flood of joins costs no signature checks.
-                Admission.Decision decision = clientLimits.originAllowed(request.getHeaders().get(HttpHeader.ORIGIN))
-                        ? clientLimits.joinAllowed(address, System.nanoTime())
-                                ? admission.decide(HttpRoutes.token(request), HttpRoutes.roomParameter(request))
-                                : Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "join-rate",
-                                        "too many joins from " + address + "; at most " + limits.joinsPerSecondPerIp() + " a second")
-                        : Admission.refuse(Admission.FORBIDDEN, ErrorCode.FORBIDDEN, "origin-not-allowed",
-                                "pages of this origin may not connect (server.allowedOrigins)");
-                if (decision.admitted() && !clientLimits.roomJoinAllowed(decision.claims().room(), System.nanoTime())) {
-                    decision = Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "room-join-rate",
-                            "room " + decision.claims().room() + " takes at most " + clientLimits.joinsPerSecondPerRoom()
-                                    + " joins a second here; try again shortly");
-                }
-                Runnable release = decision.admitted() ? clientLimits.openConnection(address) : null;
-                if (decision.admitted() && release == null) {
-                    decision = Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "too-many-connections",
-                            address + " holds " + limits.connectionsPerIp() + " connections, the most one address may");
-                }
-                if (!decision.admitted()) {
-                    metrics.join(decision.reason());
-                    HttpRoutes.writeRefusal(response, callback, decision);
-                    return null;
-                }
-                // No permessage-deflate, though browsers offer it: signaling frames are small, and
-                // compressing per connection would undo encoding a room's event once for everyone.
-                response.setExtensions(List.of());
-                return new RtcEndpoint(decision.claims(), decision.tokenId(), HttpRoutes.resumeRequest(request), sessions, release);
-            });
+        WebSocketUpgradeHandler websocket = new WebSocketUpgradeHandler(WebSocketServerComponents.ensureWebSocketComponents(server, context));
+        Configuration sockets = websocket.getConfiguration();
+        // Messages above maxMessageBytes are refused by the session with `too-large` and the
+        // connection lives on; only a frame, or a message in fragments, above maxFrameBytes
+        // closes it (1009).
+        sockets.setMaxTextMessageSize(limits.maxFrameBytes());
+        sockets.setMaxBinaryMessageSize(limits.maxFrameBytes());
+        // A frame whose header announces more is refused by that header, before its payload is
+        // read: left to auto-fragmenting, Jetty would read and buffer a whole megabyte of it
+        // first, in arrays the collector allocates outside the young generation and that the
+        // session then holds for its resume window, which makes the collector pause everyone.
+        sockets.setMaxFrameSize(limits.maxFrameBytes());
+        sockets.setAutoFragment(false);
+        sockets.setIdleTimeout(limits.pingTimeout().plus(IDLE_TIMEOUT_MARGIN));
+        websocket.addMapping("/rtc", (WebSocketNegotiator) (request, response, callback) -> {
+            String address = ClientLimits.address(request.getConnectionMetaData().getRemoteSocketAddress());
+            // The cheap checks first: a flood of joins costs no signature checks.
+            Admission.Decision decision = clientLimits.originAllowed(request.getHeaders().get(HttpHeader.ORIGIN))
+                    ? clientLimits.joinAllowed(address, System.nanoTime())
+                            ? admission.decide(HttpRoutes.token(request), HttpRoutes.roomParameter(request))
+                            : Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "join-rate",
+                                    "too many joins from " + address + "; at most " + limits.joinsPerSecondPerIp() + " a second")
+                    : Admission.refuse(Admission.FORBIDDEN, ErrorCode.FORBIDDEN, "origin-not-allowed",
+                            "pages of this origin may not connect (server.allowedOrigins)");
+            if (decision.admitted() && !clientLimits.roomJoinAllowed(decision.claims().room(), System.nanoTime())) {
+                decision = Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "room-join-rate",
+                        "room " + decision.claims().room() + " takes at most " + clientLimits.joinsPerSecondPerRoom()
+                                + " joins a second here; try again shortly");
+            }
+            Runnable release = decision.admitted() ? clientLimits.openConnection(address) : null;
+            if (decision.admitted() && release == null) {
+                decision = Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "too-many-connections",
+                        address + " holds " + limits.connectionsPerIp() + " connections, the most one address may");
+            }
+            if (!decision.admitted()) {
+                metrics.join(decision.reason());
+                HttpRoutes.writeRefusal(response, callback, decision);
+                return null;
+            }
+            // No permessage-deflate, though browsers offer it: signaling frames are small, and
+            // compressing per connection would undo encoding a room's event once for everyone.
+            response.setExtensions(List.of());
+            return new RtcEndpoint(decision.claims(), decision.tokenId(), HttpRoutes.resumeRequest(request), sessions, release);
         });
         RestApi api = new RestApi(verifier, rooms, RoomMode.fromWire(config.rooms().defaultMode()));
         websocket.setHandler(new HttpRoutes(admission, api, clientLimits, metrics, sessions, devIssuer, config.server().demoPage(),

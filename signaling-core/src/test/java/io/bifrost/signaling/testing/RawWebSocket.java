@@ -84,13 +84,31 @@ public final class RawWebSocket implements AutoCloseable {
         return frame(0x2, payload);
     }
 
+    /** A masked text frame of any bytes, UTF-8 or not. */
+    public static byte[] text(byte[] payload) {
+        return frame(0x1, payload);
+    }
+
+    /**
+     * A message in fragments, masked: a text frame without FIN, continuation frames, the last
+     * with FIN.
+     */
+    public static byte[] fragments(String... parts) {
+        ByteArrayOutputStream frames = new ByteArrayOutputStream();
+        for (int i = 0; i < parts.length; i++) {
+            int fin = i == parts.length - 1 ? 0x80 : 0;
+            frames.writeBytes(frameOf(fin | (i == 0 ? 0x1 : 0x0), parts[i].getBytes(StandardCharsets.UTF_8)));
+        }
+        return frames.toByteArray();
+    }
+
     /**
      * The start of a masked text frame that announces this many bytes: its head and the first
      * byte (a parser looks at the length once some payload came). For a node to refuse by the head.
      */
     public static byte[] textStart(long payloadLength) {
         ByteArrayOutputStream start = new ByteArrayOutputStream(15);
-        writeHead(start, 0x1, payloadLength);
+        writeHead(start, 0x81, payloadLength);
         start.writeBytes(new byte[] {0, 0, 0, 0}); // a mask of zeros leaves the payload as it is
         start.write('x');
         return start.toByteArray();
@@ -147,8 +165,13 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     private static byte[] frame(int opcode, byte[] payload) {
+        return frameOf(0x80 | opcode, payload);
+    }
+
+    /** @param first the frame's first byte: FIN and the opcode */
+    private static byte[] frameOf(int first, byte[] payload) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        writeHead(frame, opcode, payload.length);
+        writeHead(frame, first, payload.length);
         byte[] mask = new byte[4];
         ThreadLocalRandom.current().nextBytes(mask);
         frame.write(mask, 0, 4);
@@ -158,9 +181,9 @@ public final class RawWebSocket implements AutoCloseable {
         return frame.toByteArray();
     }
 
-    /** FIN, the opcode, the mask bit and the payload length; the mask key follows. */
-    private static void writeHead(ByteArrayOutputStream out, int opcode, long length) {
-        out.write(0x80 | opcode);
+    /** FIN and the opcode, the mask bit and the payload length; the mask key follows. */
+    private static void writeHead(ByteArrayOutputStream out, int first, long length) {
+        out.write(first);
         if (length < 126) {
             out.write(0x80 | (int) length);
         } else if (length <= 0xffff) {

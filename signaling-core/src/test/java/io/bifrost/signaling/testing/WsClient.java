@@ -113,6 +113,16 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
     }
 
+    /** A websocket ping, as client libraries send to keep a connection alive. */
+    public void sendPing() {
+        socket.sendPing(ByteBuffer.wrap(new byte[] {'k'})).join();
+    }
+
+    /** An unsolicited websocket pong, which RFC 6455 allows as a one-way heartbeat. */
+    public void sendPong() {
+        socket.sendPong(ByteBuffer.allocate(0)).join();
+    }
+
     /** The next frame, whatever it is. */
     public JsonNode next() throws InterruptedException {
         if (!backlog.isEmpty()) {
