@@ -4,6 +4,8 @@ import android.Manifest;
 import android.app.Activity;
 import android.content.pm.PackageManager;
 import android.os.Bundle;
+import android.os.Handler;
+import android.os.Looper;
 import android.widget.Button;
 import android.widget.EditText;
 import android.widget.LinearLayout;
@@ -34,7 +36,9 @@ public final class MainActivity extends Activity implements RoomListener {
     protected void onCreate(Bundle saved) {
         super.onCreate(saved);
         webRtc = new AndroidWebRtc(this);
-        client = new BifrostClient.Builder().webRtc(webRtc).callbackExecutor(getMainExecutor()).build();
+        // Activity.getMainExecutor() needs API 28; a main-looper Handler works from the minSdk on.
+        Handler main = new Handler(Looper.getMainLooper());
+        client = new BifrostClient.Builder().webRtc(webRtc).callbackExecutor(main::post).build();
 
         EditText url = new EditText(this);
         url.setHint("http://10.0.2.2:7800");
