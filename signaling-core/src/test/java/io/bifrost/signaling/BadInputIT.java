@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bifrost.auth.Role;
+import io.bifrost.signaling.testing.PrometheusText;
 import io.bifrost.signaling.testing.RawWebSocket;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
@@ -77,8 +78,10 @@ class BadInputIT {
         try (RawWebSocket mallory = rawJoin("not-utf8", "mallory");
              WsClient alice = node.join("not-utf8", "alice");
              WsClient bob = node.join("not-utf8", "bob")) {
+            long counted = errors("not-utf8");
             mallory.send(RawWebSocket.text(new byte[] {'{', '"', (byte) 0xff, (byte) 0xfe, '"', '}'}));
             assertThat(mallory.read((opcode, payload, length) -> { })).isEqualTo(1007);
+            awaitErrors("not-utf8", counted + 1);
             alice.send("{\"type\":\"chat\",\"id\":\"u1\",\"text\":\"a real \uFFFD is fine\"}");
             assertThat(bob.expect("chat").path("text").asText()).isEqualTo("a real \uFFFD is fine");
         }
@@ -87,9 +90,11 @@ class BadInputIT {
     @Test
     void fragmentsAddingUpToMoreThanTheFrameLimitClose1009() throws Exception {
         try (RawWebSocket alice = rawJoin("big-fragments", "alice")) {
+            long counted = errors("frame-too-large");
             String half = "a".repeat(600_000); // each under limits.maxFrameBytes (1 MiB), together over it
             alice.send(RawWebSocket.fragments("{\"type\":\"chat\",\"text\":\"" + half, half + "\"}"));
             assertThat(alice.read((opcode, payload, length) -> { })).isEqualTo(1009);
+            awaitErrors("frame-too-large", counted + 1);
         }
     }
 
@@ -143,11 +148,13 @@ class BadInputIT {
         try (WsClient alice = node.join("bad-huge", "alice");
              WsClient bob = node.join("bad-huge", "bob");
              WsClient carol = node.join("bad-huge", "carol")) {
+            long counted = errors("frame-too-large");
             alice.sendAndForget("{\"type\":\"chat\",\"id\":\"h1\",\"text\":\"" + "a".repeat(2 * 1024 * 1024) + "\"}");
             // 1009 when the close frame is read; when the server closes with part of the frame still
             // unread, the kernel answers with a reset and the client only sees the connection die.
             assertThat(alice.awaitClose().code()).isIn(1009, -1);
             assertThat(bob.expect("participant-left").path("participantId").asText()).isEqualTo(alice.id());
+            awaitErrors("frame-too-large", counted + 1);
             assertRoomStillWorks(bob, carol);
         }
     }
@@ -206,6 +213,19 @@ class BadInputIT {
                 "/rtc?access_token=" + URLEncoder.encode(node.token(room, identity, Role.SPEAKER), StandardCharsets.UTF_8));
         assertThat(attempt.opened()).as("status %s: %s", attempt.status(), attempt.body()).isTrue();
         return attempt.socket().readTimeout(WsClient.WAIT);
+    }
+
+    private static long errors(String code) throws Exception {
+        return PrometheusText.counter(node.get("/metrics").body(), "bifrost_errors_total", "code", code);
+    }
+
+    /** The connection's end is counted once the node has seen it close, which may be after the client did. */
+    private static void awaitErrors(String code, long atLeast) throws Exception {
+        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
+        while (errors(code) < atLeast && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(errors(code)).as("bifrost_errors_total{code=%s}", code).isGreaterThanOrEqualTo(atLeast);
     }
 
     private static void assertRoomStillWorks(WsClient sender, WsClient other) throws Exception {

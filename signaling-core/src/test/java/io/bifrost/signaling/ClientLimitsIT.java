@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bifrost.auth.Role;
+import io.bifrost.signaling.testing.PrometheusText;
 import io.bifrost.signaling.testing.RawHttp;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
@@ -131,6 +132,11 @@ class ClientLimitsIT {
             assertThat(refusal.path("id").asText()).isEqualTo("b1");
             other.send(Map.of("type", "chat", "id", "d1", "text", "another room chats on"));
             assertThat(other.expect("ack").path("id").asText()).isEqualTo("d1");
+            String metrics = node.get("/metrics").body();
+            assertThat(PrometheusText.counter(metrics, "bifrost_errors_total", "code", "room-rate-limited"))
+                    .as("refusals for the room's rate").isEqualTo(1);
+            assertThat(PrometheusText.counter(metrics, "bifrost_errors_total", "code", "rate-limited"))
+                    .as("refusals for a session's own rate").isZero();
         }
     }
 
@@ -144,6 +150,8 @@ class ClientLimitsIT {
                     Map.of());
             assertThat(refused.status()).isEqualTo(503);
             assertThat(JSON.readTree(refused.body()).path("reason").asText()).isEqualTo("room-limit");
+            assertThat(PrometheusText.counter(node.get("/metrics").body(), "bifrost_joins_total", "outcome", "room-limit"))
+                    .as("joins refused for the node's room limit").isEqualTo(1);
             try (WsClient more = node.join("first-room", "dan", Role.SPEAKER)) {
                 assertThat(more.joined().path("room").asText()).as("a room the node holds takes joins").isEqualTo("first-room");
             }

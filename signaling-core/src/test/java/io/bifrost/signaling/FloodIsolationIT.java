@@ -8,6 +8,7 @@ import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
 import io.bifrost.signaling.testing.FlooderProcess;
 import io.bifrost.signaling.testing.NodeProcess;
+import io.bifrost.signaling.testing.PrometheusText;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
 import java.io.IOException;
@@ -31,8 +32,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -178,12 +177,14 @@ class FloodIsolationIT {
         assertThat(seen.keySet()).as("the flooder stopped when told").noneMatch(code -> code.startsWith("stuck"));
         assertThat(flood.closedTooLarge()).as("connections closed (1009) for a frame announced above limits.maxFrameBytes")
                 .isGreaterThanOrEqualTo(FLOODS);
+        assertThat(PrometheusText.counter(metrics, "bifrost_errors_total", "code", "frame-too-large"))
+                .as("bifrost_errors_total{code=frame-too-large}").isGreaterThanOrEqualTo(flood.closedTooLarge());
         for (String code : List.of("rate-limited", "too-large", "bad-request")) {
-            assertThat(counter(metrics, "bifrost_errors_total", "code", code)).as("bifrost_errors_total{code=%s}", code)
+            assertThat(PrometheusText.counter(metrics, "bifrost_errors_total", "code", code)).as("bifrost_errors_total{code=%s}", code)
                     .isGreaterThanOrEqualTo(seen.get(code));
         }
         for (String reason : List.of("join-rate", "too-many-connections")) {
-            assertThat(counter(metrics, "bifrost_joins_total", "outcome", reason)).as("bifrost_joins_total{outcome=%s}", reason)
+            assertThat(PrometheusText.counter(metrics, "bifrost_joins_total", "outcome", reason)).as("bifrost_joins_total{outcome=%s}", reason)
                     .isGreaterThanOrEqualTo(seen.get(reason));
         }
     }
@@ -331,11 +332,6 @@ class FloodIsolationIT {
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body();
-    }
-
-    private static long counter(String metrics, String name, String tag, String value) {
-        Matcher m = Pattern.compile("(?m)^" + name + "\\{" + tag + "=\"" + Pattern.quote(value) + "\"} ([0-9.E]+)$").matcher(metrics);
-        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
 
     private static InetAddress loopbackAlias(int last) {

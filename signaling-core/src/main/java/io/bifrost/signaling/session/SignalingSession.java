@@ -347,7 +347,7 @@ public final class SignalingSession implements RoomMember {
             }
         } else if (message instanceof ClientMessage.Chat chat) {
             if (!services.roomMessages().tryAcquire(room.name(), System.nanoTime())) {
-                fail(chat.id(), ErrorCode.RATE_LIMITED, "room " + room.name() + " takes at most "
+                fail(chat.id(), ErrorCode.RATE_LIMITED, "room-rate-limited", "room " + room.name() + " takes at most "
                         + services.roomMessages().perSecond() + " chat messages a second; try again shortly");
                 return true;
             }
@@ -545,7 +545,12 @@ public final class SignalingSession implements RoomMember {
     }
 
     private void fail(String id, ErrorCode code, String message) {
-        services.metrics().error(code.wireName());
+        fail(id, code, code.wireName(), message);
+    }
+
+    /** @param counted what {@code bifrost_errors_total{code}} counts it as: the code, or which limit refused */
+    private void fail(String id, ErrorCode code, String counted, String message) {
+        services.metrics().error(counted);
         reply(new ServerMessage.Error(id, code, message));
     }
 
@@ -662,12 +667,20 @@ public final class SignalingSession implements RoomMember {
         return false;
     }
 
-    /** The transport saw the connection close or fail. */
-    public void closed(boolean clean) {
+    /**
+     * The transport saw the connection close or fail.
+     *
+     * @param closeCode the close code, {@link CloseCodes#ABNORMAL} for a connection that failed without one
+     */
+    public void closed(int closeCode) {
+        if (closeCode == CloseCodes.TOO_BIG || closeCode == CloseCodes.NOT_UTF8) {
+            // The transport refused a frame and closed: counted as the errors the session answers are.
+            services.metrics().error(closeCode == CloseCodes.TOO_BIG ? "frame-too-large" : "not-utf8");
+        }
         if (state.get() == State.DETACHED) {
             return; // already waiting for a resume; this is the echo of our own close or abort
         }
-        if (clean) {
+        if (closeCode == CloseCodes.NORMAL || closeCode == CloseCodes.GOING_AWAY) {
             end(LeaveReason.LEFT);
         } else {
             lost(LeaveReason.DISCONNECTED);

@@ -1,7 +1,6 @@
 package io.bifrost.signaling.transport;
 
 import io.bifrost.auth.JoinClaims;
-import io.bifrost.signaling.session.CloseCodes;
 import io.bifrost.signaling.session.ResumeRequest;
 import io.bifrost.signaling.session.Sessions;
 import io.bifrost.signaling.session.SignalingSession;
@@ -164,7 +163,7 @@ final class RtcEndpoint implements FrameHandler {
     public void onClosed(CloseStatus status, Callback callback) {
         release.run();
         if (signaling != null) {
-            signaling.closed(status.getCode() == CloseCodes.NORMAL || status.getCode() == CloseCodes.GOING_AWAY);
+            signaling.closed(status.getCode());
         }
         callback.succeeded();
     }

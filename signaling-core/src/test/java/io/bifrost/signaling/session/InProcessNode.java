@@ -147,7 +147,7 @@ final class InProcessNode implements AutoCloseable {
         if (!client.gone) {
             client.gone = true;
             client.live = false;
-            client.session.closed(clean);
+            client.session.closed(clean ? CloseCodes.NORMAL : CloseCodes.ABNORMAL);
         }
     }
 
@@ -214,8 +214,7 @@ final class InProcessNode implements AutoCloseable {
                     busy = true;
                     if (!client.gone) { // the transport's echo of a close or abort the server made
                         client.gone = true;
-                        client.session.closed(client.ending.code() == CloseCodes.NORMAL
-                                || client.ending.code() == CloseCodes.GOING_AWAY);
+                        client.session.closed(client.ending.code());
                     }
                 }
             }

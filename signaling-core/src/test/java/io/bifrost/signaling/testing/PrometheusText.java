@@ -1,0 +1,15 @@
+package io.bifrost.signaling.testing;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Values read from a node's {@code /metrics}, as Prometheus would read them. */
+public final class PrometheusText {
+    private PrometheusText() {}
+
+    /** A counter with one tag, e.g. {@code bifrost_errors_total{code="rate-limited"}}; 0 when it is not there yet. */
+    public static long counter(String metrics, String name, String tag, String value) {
+        Matcher m = Pattern.compile("(?m)^" + name + "\\{" + tag + "=\"" + Pattern.quote(value) + "\"} ([0-9.E]+)$").matcher(metrics);
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+}
