@@ -11,7 +11,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,18 +22,21 @@ import java.util.regex.Pattern;
 /**
  * A node in a process of its own, from the server jar the package phase built, so that a test
  * can kill it as the kernel would (SIGKILL: no drain, no goodbye). It signs with
- * {@link TestNode}'s key.
+ * {@link TestNode}'s key. What it prints is kept, as an operator's log would keep it.
  */
 public final class NodeProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern PORT = Pattern.compile("running on http://[^:]+:(\\d+)");
+    /** A soak's node prints a line per join and leave; past this, the oldest lines go. */
+    private static final int KEPT_LINES = 100_000;
 
     private final Process process;
+    private final Deque<String> output = new ArrayDeque<>();
     private final int port;
 
-    private NodeProcess(Process process, int port) {
+    private NodeProcess(Process process) throws Exception {
         this.process = process;
-        this.port = port;
+        this.port = awaitPort();
     }
 
     /** @param config {@code BIFROST_*} variables on top of the test key and loopback */
@@ -45,8 +49,7 @@ public final class NodeProcess implements AutoCloseable {
         builder.environment().put("BIFROST_SERVER_HOST", "127.0.0.1");
         builder.environment().put("BIFROST_AUTH_HMAC_KEYS", TestNode.KEY_ID + "=" + TestNode.SECRET);
         builder.environment().putAll(config);
-        Process process = builder.redirectErrorStream(true).start();
-        return new NodeProcess(process, awaitPort(process));
+        return new NodeProcess(builder.redirectErrorStream(true).start());
     }
 
     public int port() {
@@ -68,6 +71,13 @@ public final class NodeProcess implements AutoCloseable {
                 .orElseThrow(() -> new AssertionError(name + " is not in the node's /metrics"));
     }
 
+    /** What the node printed so far (standard output and error), its oldest lines dropped past {@value #KEPT_LINES}. */
+    public String output() {
+        synchronized (output) {
+            return String.join("\n", output);
+        }
+    }
+
     /** SIGKILL. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
@@ -79,19 +89,27 @@ public final class NodeProcess implements AutoCloseable {
         kill();
     }
 
-    private static int awaitPort(Process node) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-        List<String> lines = new ArrayList<>();
+    private int awaitPort() throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         for (String line; (line = out.readLine()) != null; ) {
-            lines.add(line);
+            keep(line);
             Matcher m = PORT.matcher(line);
             if (m.find()) {
-                Thread drain = new Thread(() -> out.lines().forEach(ignored -> { }), "node-process-output");
+                Thread drain = new Thread(() -> out.lines().forEach(this::keep), "node-process-output");
                 drain.setDaemon(true);
                 drain.start(); // keep reading, so the node never blocks on a full pipe
                 return Integer.parseInt(m.group(1));
             }
         }
-        throw new AssertionError("the node printed no port: " + lines);
+        throw new AssertionError("the node printed no port: " + output());
+    }
+
+    private void keep(String line) {
+        synchronized (output) {
+            if (output.size() == KEPT_LINES) {
+                output.removeFirst();
+            }
+            output.addLast(line);
+        }
     }
 }
