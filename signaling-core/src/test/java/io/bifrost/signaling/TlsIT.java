@@ -3,6 +3,7 @@ package io.bifrost.signaling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.bifrost.auth.AdminGrants;
 import io.bifrost.auth.Role;
 import io.bifrost.signaling.testing.TestNode;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -27,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * server.tls: HTTPS and WSS on the node's port from a PKCS#12 key store, and a renewed
- * certificate picked up without a restart. The key stores are made by the JDK's keytool.
+ * server.tls: HTTPS and WSS on the node's port, and HTTPS on its admin port, from a PKCS#12 key
+ * store, and a renewed certificate picked up without a restart. The key stores are made by the JDK's keytool.
  */
 class TlsIT {
     private static final String PASSWORD = "key-store-password";
@@ -76,6 +78,32 @@ class TlsIT {
                 Thread.sleep(200);
             }
             assertThat(serialSeen(client, node.port())).as("new connections get the renewed certificate").isEqualTo(serial(renewed));
+
+            String admin = node.issuer().issueAdmin(AdminGrants.of(true, true, true), Duration.ofMinutes(5));
+            assertThat(https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + node.port() + "/api/v1/rooms"))
+                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .as("the REST API over HTTPS").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anAdminPortSpeaksHttpsToo() throws Exception {
+        Path store = keyStore("admin");
+        try (TestNode node = TestNode.start(Map.of("server.tls.keyStore", store.toString(),
+                "server.tls.keyStorePassword", PASSWORD, "server.adminPort", "0"))) {
+            int adminPort = node.node().adminPort();
+            HttpClient https = HttpClient.newBuilder().sslContext(trusting(store)).build();
+            String admin = node.issuer().issueAdmin(AdminGrants.of(true, true, true), Duration.ofMinutes(5));
+            HttpResponse<String> rooms = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + adminPort + "/api/v1/rooms"))
+                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(rooms.statusCode()).as("the REST API over HTTPS on the admin port").isEqualTo(200);
+            assertThat(https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + adminPort + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).contains("bifrost_connections");
+
+            Throwable plain = catchThrowable(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + adminPort + "/api/v1/rooms")).header("Authorization", "Bearer " + admin).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            assertThat(plain).as("no plain HTTP on the admin port of a TLS node: the token would cross in the clear").isNotNull();
         }
     }
 

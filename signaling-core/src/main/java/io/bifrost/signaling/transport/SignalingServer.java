@@ -52,13 +52,15 @@ public final class SignalingServer {
         threads.setName("bifrost-http");
         server = new Server(threads);
         BifrostConfig.Server s = config.server();
-        connector = s.tls().enabled() ? tlsConnector(server, s.tls()) : new ServerConnector(server);
+        // One key store for both ports: the REST API keeps TLS on the admin port.
+        SslContextFactory.Server tls = s.tls().enabled() ? tls(server, s.tls()) : null;
+        connector = connector(server, tls);
         connector.setHost(s.host());
         connector.setPort(s.port());
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
         server.addConnector(connector);
         if (s.hasAdminPort()) {
-            adminConnector = new ServerConnector(server);
+            adminConnector = connector(server, tls);
             adminConnector.setHost(s.adminHost());
             adminConnector.setPort(s.adminPort());
             server.addConnector(adminConnector);
@@ -124,20 +126,28 @@ public final class SignalingServer {
     }
 
     /**
-     * HTTPS and WSS from a PKCS#12 key store, reloaded when the file changes: a renewed
-     * certificate reaches new connections without a restart, established ones keep theirs.
+     * A PKCS#12 key store, reloaded when the file changes: a renewed certificate reaches new
+     * connections without a restart, established ones keep theirs.
      */
-    private static ServerConnector tlsConnector(Server server, BifrostConfig.Tls tls) {
+    private static SslContextFactory.Server tls(Server server, BifrostConfig.Tls tls) {
         SslContextFactory.Server ssl = new SslContextFactory.Server();
         ssl.setKeyStorePath(tls.keyStore());
         ssl.setKeyStorePassword(tls.keyStorePassword());
         ssl.setKeyStoreType("PKCS12");
-        HttpConfiguration https = new HttpConfiguration();
-        https.addCustomizer(new SecureRequestCustomizer());
         KeyStoreScanner reload = new KeyStoreScanner(ssl);
         reload.setScanInterval((int) Math.max(1, tls.reloadInterval().toSeconds()));
         server.addBean(reload);
-        return new ServerConnector(server, ssl, new HttpConnectionFactory(https));
+        return ssl;
+    }
+
+    /** HTTP and WS, or HTTPS and WSS when {@code tls} is given. */
+    private static ServerConnector connector(Server server, SslContextFactory.Server tls) {
+        if (tls == null) {
+            return new ServerConnector(server);
+        }
+        HttpConfiguration https = new HttpConfiguration();
+        https.addCustomizer(new SecureRequestCustomizer());
+        return new ServerConnector(server, tls, new HttpConnectionFactory(https));
     }
 
     public void start() throws Exception {
