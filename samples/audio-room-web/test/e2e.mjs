@@ -19,10 +19,11 @@
 // stdout and waits for a line "dropped" on stdin: the test drops that participant's connection
 // and then posts the line to the room from the server (Bifrost's REST API).
 // <backendUrl> is the token backend serving the app (samples/token-backend), configured with a
-// Bifrost node that has an SFU. A screenshot of each step is saved into <artifactDir>. The last
-// stdout line is the result: {"ok":true|false, "checks":{...}, "error":null|"..."}. Bounded by
-// a deadline. It uses the browser harness of signaling-core (its Chromium flags and helpers, and
-// its playwright-core): run `npm ci` in signaling-core/src/test/browser first.
+// Bifrost node that has an SFU. A screenshot of each step is saved into <artifactDir>, as
+// NN-<step>.png; a screenshot that cannot be taken fails the run. The last stdout line is the
+// result: {"ok":true|false, "checks":{...}, "error":null|"..."}. Bounded by a deadline. It uses
+// the browser harness of signaling-core (its Chromium flags and helpers, and its playwright-core):
+// run `npm ci` in signaling-core/src/test/browser first.
 
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -52,11 +53,16 @@ function stderr(line) {
   process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
 }
 
-/** Saves a screenshot of `page` as NN-<name>.png, in the order the steps ran. */
+/**
+ * Saves a screenshot of `page` as NN-<name>.png, in the order the steps ran. A step's screenshot
+ * is part of the test: one that cannot be taken fails the run.
+ */
 async function snapshot(page, name) {
   shot += 1;
   const file = path.join(artifactArg, `${String(shot).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true }).catch((e) => stderr(`screenshot ${name} failed: ${e.message}`));
+  await page.screenshot({ path: file, fullPage: true }).catch((e) => {
+    throw new Error(`screenshot ${name} failed: ${e.message}`);
+  });
 }
 
 /** One person: a browser of their own (so a session cookie of their own) with the app open. */
@@ -198,6 +204,7 @@ async function run(browsers) {
   result.checks['listener roles'] = await Promise.all(listeners.map((l) => l.page.evaluate(() => window.audioRoom.localParticipant.role)));
   await shows(stayer.page, STAYER, { stage: [HOST], audience: [RAISER, STAYER], listening: '2 listening' });
   result.checks['everyone sees the host on stage and two listeners'] = true;
+  await snapshot(stayer.page, 'host-and-listeners-joined');
 
   // 2. both listeners hear the host
   await hears(raiser.page, 1, `${RAISER} hears the host`);
@@ -320,8 +327,10 @@ async function main() {
   try {
     await withTimeout(run(browsers), DEADLINE_MS, 'the audio room web app test');
   } catch (e) {
-    // what each person saw when it failed
-    for (const b of browsers) await snapshot(b.page, `failed-${b.name.split(' ')[0].toLowerCase()}`);
+    // what each person saw when it failed; a page that cannot be shot any more leaves the error as it was
+    for (const b of browsers) {
+      await snapshot(b.page, `failed-${b.name.split(' ')[0].toLowerCase()}`).catch((s) => stderr(s.message));
+    }
     throw e;
   } finally {
     await Promise.all(browsers.map((b) => b.close(stderr)));

@@ -14,18 +14,25 @@ import io.bifrost.signaling.Bifrost;
 import io.bifrost.signaling.config.ConfigLoader;
 import io.bifrost.signaling.testing.BrowserHarness;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,8 +41,9 @@ import org.junit.jupiter.api.Timeout;
  * beside a real Bifrost node whose broadcast rooms go through a real Janus: a host and two
  * listeners sign in and meet in a room through the UI, a raised hand is promoted, the remaining
  * listener hears both speakers, chat reaches everyone, and a dropped connection resumes with the
- * line it missed (see test/e2e.mjs there). Janus, the pages and their ICE live in a network
- * namespace the test creates; Bifrost and the backend listen on the host's end of its veth pair.
+ * line it missed (see test/e2e.mjs there); a passing run leaves a screenshot of each of those
+ * steps. Janus, the pages and their ICE live in a network namespace the test creates; Bifrost and
+ * the backend listen on the host's end of its veth pair.
  * Needs root (for the namespace), Debian's janus and chromium, the browser harness's npm packages
  * and the built web app: ./scripts/test installs them and the Maven build builds the app; when
  * any is missing this test fails, it never skips.
@@ -47,6 +55,17 @@ class AudioRoomBrowserIT {
     private static final String KEY_ID = "sample-app";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The steps whose screenshots a passing run leaves. */
+    private static final List<Step> SCREENSHOTS = List.of(
+            new Step("the host and two listeners joined", List.of("host-and-listeners-joined")),
+            new Step("a hand raised", List.of("host-sees-raised-hand")),
+            new Step("the listener promoted", List.of("promoted-speaker")),
+            new Step("both speakers heard", List.of("listener-hears-two-speakers")),
+            new Step("chat shown for all", List.of("host-chat", "speaker-chat", "listener-chat")));
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    /** A step of test/e2e.mjs, and the names it gives the step's screenshots (saved as NN-name.png). */
+    private record Step(String what, List<String> screenshots) {}
 
     @Test
     void aHostAndTwoListenersMeetThroughTheWebAppAndThePromotedListenerIsHeardBesideTheHost() throws Exception {
@@ -82,6 +101,7 @@ class AudioRoomBrowserIT {
                 command.addAll(List.of("node", app.resolve("test/e2e.mjs").toString(),
                         "http://" + ns.hostAddress() + ":" + backendPort, harness.artifacts().toString()));
 
+                FileTime started = FileTime.from(Instant.now().truncatedTo(ChronoUnit.SECONDS));
                 JsonNode result = harness.run(command, HARNESS_LIMIT_SECONDS, request -> {
                     // a listener's connection drops, and the room gets a line while it is away
                     String participant = request.path("drop").asText();
@@ -102,11 +122,42 @@ class AudioRoomBrowserIT {
                 assertThat(checks.path("chat after the resume")).hasSize(4);
                 assertThat(webhooks(backendPort)).as("the webhooks the backend verified")
                         .contains("participant-joined").contains(checks.path("room").asText());
+                assertScreenshots(harness.artifacts(), started);
             } finally {
                 backend.close();
                 node.stop();
             }
         }
+    }
+
+    /** Each step's screenshots, as this run saved them: one file each, a PNG with an image, written during the run. */
+    private static void assertScreenshots(Path artifacts, FileTime started) throws IOException {
+        List<Path> pngs;
+        try (Stream<Path> files = Files.list(artifacts)) {
+            pngs = files.filter(f -> f.getFileName().toString().matches("\\d\\d-.+\\.png")).sorted().toList();
+        }
+        List<String> problems = new ArrayList<>();
+        for (Step step : SCREENSHOTS) {
+            for (String name : step.screenshots()) {
+                List<Path> found = pngs.stream().filter(f -> f.getFileName().toString().substring(3).equals(name + ".png")).toList();
+                if (found.size() != 1) {
+                    problems.add(step.what() + ": " + found.size() + " files NN-" + name + ".png");
+                    continue;
+                }
+                Path png = found.get(0);
+                byte[] head;
+                try (InputStream in = Files.newInputStream(png)) {
+                    head = in.readNBytes(PNG_SIGNATURE.length);
+                }
+                if (!Arrays.equals(head, PNG_SIGNATURE) || Files.size(png) <= PNG_SIGNATURE.length) {
+                    problems.add(step.what() + ": " + png.getFileName() + " is no PNG with an image (" + Files.size(png) + " bytes)");
+                } else if (Files.getLastModifiedTime(png).compareTo(started) < 0) {
+                    problems.add(step.what() + ": " + png.getFileName() + " is from an earlier run");
+                }
+            }
+        }
+        assertThat(problems).as("the steps' screenshots in %s, which holds %s", artifacts,
+                pngs.stream().map(Path::getFileName).toList()).isEmpty();
     }
 
     /** Posts a chat line to the room as the app's backend would, through Bifrost's REST API. */
