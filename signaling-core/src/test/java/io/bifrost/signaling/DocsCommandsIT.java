@@ -14,13 +14,18 @@ import io.bifrost.signaling.testing.DocSandbox.Terminal;
 import io.bifrost.signaling.testing.DocSnippets;
 import io.bifrost.signaling.testing.DocSnippets.Block;
 import io.bifrost.signaling.testing.WsClient;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -30,9 +35,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -77,6 +87,8 @@ class DocsCommandsIT {
     private static final Key START_TOKEN = run("docs/getting-started.md",
             "TOKEN=$(BIFROST_AUTH_HMAC_KEYS_FILE=bifrost-keys ./bifrost token --room demo --identity alice --role host)");
     private static final Key DEPLOY_CONFIG = run("docs/deployment.md", "./bifrost serve --config bifrost.yaml");
+    private static final Key DEPLOY_TLS = run("docs/deployment.md",
+            "export BIFROST_SERVER_TLS_KEY_STORE_PASSWORD=\"$(openssl rand -hex 16)\"");
     private static final Key REST_ADMIN_TOKEN = run("docs/rest-api.md", "./bifrost admin-token");
     private static final Key REST_EXAMPLE = run("docs/rest-api.md", "ADMIN=$(./bifrost admin-token)");
     private static final Key CLUSTER_NODE = run("samples/cluster/README.md", "BIFROST_REDIS_URL=redis://127.0.0.1:6380 "
@@ -303,6 +315,37 @@ class DocsCommandsIT {
     }
 
     @Test
+    void deploymentsKeyStoreOfACasCertificateServesHttpsAndWss() throws Exception {
+        try (DocSandbox sandbox = DocSandbox.create(ROOT)) {
+            // what a CA issues: a chain and its key; here self-signed, for the sandbox's address
+            Result issued = sandbox.run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+                    + " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:" + sandbox.address()
+                    + " -keyout privkey.pem -out fullchain.pem");
+            assertThat(issued.exitCode()).as(issued.toString()).isZero();
+            String banner = sandbox.open(text(DEPLOY_TLS)).await("More tokens", START);
+            assertThat(banner).contains("Bifrost is running on https://localhost:7800");
+            Matcher token = JWT.matcher(banner);
+            assertThat(token.find()).as("a development token in: %s", banner).isTrue();
+
+            SSLContext trusting = trusting(sandbox.checkout().resolve("fullchain.pem"));
+            HttpClient https = HttpClient.newBuilder().sslContext(trusting).build();
+            HttpResponse<String> health = https.send(HttpRequest.newBuilder(URI.create("https://" + sandbox.address() + ":7800/healthz"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).as("/healthz over HTTPS with the CA's certificate").isEqualTo(200);
+            CompletableFuture<String> first = new CompletableFuture<>();
+            https.newWebSocketBuilder().buildAsync(URI.create("wss://" + sandbox.address() + ":7800/rtc?access_token=" + token.group()),
+                    new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                            first.complete(data.toString());
+                            return null;
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+            assertThat(first.get(10, TimeUnit.SECONDS)).as("the first frame over WSS").contains("\"type\":\"joined\"");
+        }
+    }
+
+    @Test
     void restApisAdminTokensHoldTheGrantsRoomAndLifetimeAsked() throws Exception {
         try (DocSandbox sandbox = DocSandbox.create(ROOT)) {
             Result minted = sandbox.run(text(REST_ADMIN_TOKEN));
@@ -429,6 +472,23 @@ class DocsCommandsIT {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** A client's TLS that trusts the certificates in a PEM file, as a browser trusts its CA. */
+    private static SSLContext trusting(Path pem) throws Exception {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        try (InputStream in = Files.newInputStream(pem)) {
+            int i = 0;
+            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trusted.setCertificateEntry("ca-" + i++, certificate);
+            }
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
 
     /** A block's text, as the reader sees it. */
     private static String text(Key key) throws Exception {
