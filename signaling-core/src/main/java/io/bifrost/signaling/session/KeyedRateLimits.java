@@ -2,6 +2,7 @@ package io.bifrost.signaling.session;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A token bucket per key (a client address, a room), shared by every thread that takes from it:
@@ -9,13 +10,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class KeyedRateLimits {
     /**
-     * Past this many keys every bucket is dropped: one re-created full is what an idle key would
-     * have anyway, and a flood of new keys cannot grow the map without bound; it loses a second's worth.
+     * Past this many keys, the buckets that have refilled go, at most once a second. A full bucket
+     * is what a new one would be, so no limit is forgotten: a flood of new keys (addresses an
+     * attacker rotates through) neither grows the map past the keys busy within about a second
+     * nor frees the keys that are still over their rate.
      */
     private static final int PRUNE_ABOVE = 10_000;
+    private static final long PRUNE_EVERY_NANOS = 1_000_000_000L;
+    private static final long NEVER = Long.MIN_VALUE;
 
     private final int perSecond;
     private final Map<String, RateLimiter> buckets = new ConcurrentHashMap<>();
+    private final AtomicLong lastPrune = new AtomicLong(NEVER);
 
     public KeyedRateLimits(int perSecond) {
         this.perSecond = perSecond;
@@ -27,7 +33,7 @@ public final class KeyedRateLimits {
             return true;
         }
         if (buckets.size() > PRUNE_ABOVE) {
-            buckets.clear();
+            prune(now);
         }
         RateLimiter bucket = buckets.computeIfAbsent(key, k -> new RateLimiter(perSecond, perSecond, now));
         synchronized (bucket) {
@@ -37,5 +43,26 @@ public final class KeyedRateLimits {
 
     public int perSecond() {
         return perSecond;
+    }
+
+    /** The keys that have a bucket now. */
+    int keys() {
+        return buckets.size();
+    }
+
+    /**
+     * One thread at a time, once a second at most: the walk over every bucket costs as much as the
+     * map is large. A bucket taken from while it goes loses at most that one token's count.
+     */
+    private void prune(long now) {
+        long last = lastPrune.get();
+        if (last != NEVER && now - last < PRUNE_EVERY_NANOS || !lastPrune.compareAndSet(last, now)) {
+            return;
+        }
+        buckets.values().removeIf(bucket -> {
+            synchronized (bucket) {
+                return bucket.isFull(now);
+            }
+        });
     }
 }

@@ -29,6 +29,11 @@ public final class RateLimiter {
         return true;
     }
 
+    /** Whether the bucket has refilled by {@code now}: then it is what a new one would be. */
+    public boolean isFull(long now) {
+        return tokens + (now - lastRefill) * tokensPerNano >= burst;
+    }
+
     /** How long from {@code now} until {@link #tryAcquire} can succeed again; 0 when it can now. */
     public long nanosUntilNext(long now) {
         double available = Math.min(burst, tokens + (now - lastRefill) * tokensPerNano);
