@@ -118,7 +118,11 @@ final class ConfigValidator {
             return;
         }
         check.that(w.url().startsWith("https://") || w.url().startsWith("http://"), "webhooks.url",
-                "must be an http(s) URL, got '" + w.url() + "'");
+                "must be an http(s) URL, got '" + withoutCredentials(w.url()) + "'");
+        // Java's HTTP client sends no user-info, and the URL is logged at start-up: credentials
+        // there would do nothing but leak.
+        check.that(withoutCredentials(w.url()).equals(w.url()), "webhooks.url",
+                "must not carry credentials (user:password@): your endpoint verifies the Bifrost-Signature header instead");
         Map<String, String> keys = c.auth().hmacKeys();
         if (!w.keyId().isEmpty()) {
             check.that(keys.containsKey(w.keyId()), "webhooks.keyId",
@@ -128,6 +132,11 @@ final class ConfigValidator {
                     ? "must be set: webhooks are signed with an HMAC key of auth.hmacKeys, and none is configured"
                     : "must name the key of auth.hmacKeys that signs webhooks, one of " + String.join(", ", keys.keySet()));
         }
+    }
+
+    /** The URL with what stands between its scheme and an {@code @} left out, for messages. */
+    private static String withoutCredentials(String url) {
+        return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1…@");
     }
 
     private static boolean notBlank(String s) {

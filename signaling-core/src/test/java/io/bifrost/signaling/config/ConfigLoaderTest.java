@@ -178,6 +178,25 @@ class ConfigLoaderTest {
     // ---------------------------------------------------------------- bad values
 
     @Test
+    void aWebhookUrlWithCredentialsIsRefusedWithoutShowingThem() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BIFROST_WEBHOOKS_URL", "https://bifrost:hunter2-secret@backend.example.org/hooks"), Map.of()));
+
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("webhooks.url", "must not carry credentials").doesNotContain("hunter2-secret");
+    }
+
+    @Test
+    void aWebhookUrlThatIsNotHttpIsShownWithoutItsCredentials() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BIFROST_WEBHOOKS_URL", "ftp://bifrost:hunter2-secret@backend.example.org/hooks"), Map.of()));
+
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("must be an http(s) URL, got 'ftp://…@backend.example.org/hooks'")
+                .doesNotContain("hunter2-secret");
+    }
+
+    @Test
     void aPortThatIsNotANumberNamesTheKeyTheVariableAndWhatWasExpected() {
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> ConfigLoader.load(null, Map.of("BIFROST_SERVER_PORT", "abc"), Map.of()));
