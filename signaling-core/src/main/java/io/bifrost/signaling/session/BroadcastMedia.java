@@ -283,11 +283,35 @@ final class BroadcastMedia {
                 announcePublishing(false);
                 client.send(new ServerMessage.SfuReset(ClientMessage.PUBLISHER, republish.reason()));
             } else if (event instanceof SfuEvent.Unavailable unavailable) {
+                lost(direction);
                 client.fail(null, ErrorCode.SFU_UNAVAILABLE, unavailable.reason());
             } else {
                 log.debug("{} in room {}: {}", self, room.name(), event);
             }
         };
+    }
+
+    /**
+     * The bridge gave an endpoint up and holds nothing of it any more. A publisher: the room
+     * hears that this participant no longer publishes, as its listeners do not hear it either. A
+     * subscription: the next change of publishers offers a new one, rather than waiting for an
+     * answer to an offer the SFU forgot.
+     */
+    private void lost(Direction direction) {
+        boolean wasPublishing = false;
+        synchronized (this) {
+            if (direction == Direction.PUBLISH) {
+                wasPublishing = publishing;
+                publishing = false;
+            } else {
+                subscribed = false;
+                offerOut = false;
+                stale = false;
+            }
+        }
+        if (wasPublishing) {
+            announcePublishing(false);
+        }
     }
 
     private void announcePublishing(boolean on) {
