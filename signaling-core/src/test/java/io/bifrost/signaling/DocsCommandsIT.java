@@ -13,8 +13,8 @@ import io.bifrost.signaling.testing.DocSandbox.Result;
 import io.bifrost.signaling.testing.DocSandbox.Terminal;
 import io.bifrost.signaling.testing.DocSnippets;
 import io.bifrost.signaling.testing.DocSnippets.Block;
+import io.bifrost.signaling.testing.TrustedCertificates;
 import io.bifrost.signaling.testing.WsClient;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,9 +23,6 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -42,7 +39,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -327,7 +323,7 @@ class DocsCommandsIT {
             Matcher token = JWT.matcher(banner);
             assertThat(token.find()).as("a development token in: %s", banner).isTrue();
 
-            SSLContext trusting = trusting(sandbox.checkout().resolve("fullchain.pem"));
+            SSLContext trusting = TrustedCertificates.trusting(TrustedCertificates.pem(sandbox.checkout().resolve("fullchain.pem")));
             HttpClient https = HttpClient.newBuilder().sslContext(trusting).build();
             HttpResponse<String> health = https.send(HttpRequest.newBuilder(URI.create("https://" + sandbox.address() + ":7800/healthz"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
@@ -472,23 +468,6 @@ class DocsCommandsIT {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    /** A client's TLS that trusts the certificates in a PEM file, as a browser trusts its CA. */
-    private static SSLContext trusting(Path pem) throws Exception {
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        trusted.load(null, null);
-        try (InputStream in = Files.newInputStream(pem)) {
-            int i = 0;
-            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                trusted.setCertificateEntry("ca-" + i++, certificate);
-            }
-        }
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(trusted);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
-        return context;
-    }
 
     /** A block's text, as the reader sees it. */
     private static String text(Key key) throws Exception {

@@ -8,6 +8,7 @@ import io.bifrost.auth.RoomMode;
 import io.bifrost.sfu.Direction;
 import io.bifrost.sfu.FakeSfuBridge;
 import io.bifrost.sfu.SfuEvent;
+import io.bifrost.sfu.testing.Sdp;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
 import java.util.Map;
@@ -22,8 +23,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class SfuLossIT {
-    private static final String SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
-
     @Test
     void aSpeakerWhosePublisherIsLostIsNoLongerShownPublishingAndListenersGetItBackWhenItPublishesAgain() throws Exception {
         FakeSfuBridge sfu = new FakeSfuBridge();
@@ -51,7 +50,7 @@ class SfuLossIT {
 
     /** Publishes to the SFU and has media flow, as Janus reports once the browser's audio arrives. */
     private static void publish(FakeSfuBridge sfu, WsClient speaker, String id) throws Exception {
-        speaker.send(Map.of("type", "offer", "id", id, "to", "sfu", "sdp", SDP));
+        speaker.send(Map.of("type", "offer", "id", id, "to", "sfu", "sdp", Sdp.opusOffer()));
         assertThat(speaker.expect("answer").path("id").asText()).isEqualTo(id);
         sfu.emit("radio-lost", speaker.id(), Direction.PUBLISH, new SfuEvent.MediaChanged(Direction.PUBLISH, true));
     }

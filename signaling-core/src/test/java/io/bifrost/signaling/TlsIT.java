@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.bifrost.auth.AdminGrants;
 import io.bifrost.auth.Role;
 import io.bifrost.signaling.testing.TestNode;
+import io.bifrost.signaling.testing.TrustedCertificates;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,13 +19,14 @@ import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -133,16 +135,11 @@ class TlsIT {
     }
 
     private static SSLContext trusting(Path... keyStores) throws Exception {
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        trusted.load(null, null);
+        List<X509Certificate> certificates = new ArrayList<>();
         for (Path store : keyStores) {
-            trusted.setCertificateEntry(store.getFileName().toString(), certificate(store));
+            certificates.add(certificate(store));
         }
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(trusted);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
-        return context;
+        return TrustedCertificates.trusting(certificates);
     }
 
     /** The serial number of the certificate a new TLS connection gets. */

@@ -30,9 +30,7 @@ class KeyedRateLimitsTest {
     void bucketsThatRefilledGoOnceTheMapIsLarge() {
         KeyedRateLimits limits = new KeyedRateLimits(3);
         long now = 0;
-        for (int i = 0; i < 15_000; i++) {
-            limits.tryAcquire("a" + i, now);
-        }
+        once(limits, "a", 15_000, now);
         assertThat(limits.keys()).isEqualTo(15_000);
 
         now += 2 * SECOND; // every bucket has refilled
@@ -44,21 +42,22 @@ class KeyedRateLimitsTest {
     void theWalkOverTheBucketsComesAtMostOnceASecond() {
         KeyedRateLimits limits = new KeyedRateLimits(3);
         long now = 0;
-        for (int i = 0; i < 15_000; i++) {
-            limits.tryAcquire("a" + i, now);
-        }
+        once(limits, "a", 15_000, now);
         now += 2 * SECOND;
         limits.tryAcquire("b0", now); // prunes: one key left
-        for (int i = 1; i < 15_000; i++) {
-            limits.tryAcquire("b" + i, now);
-        }
+        once(limits, "b-", 14_999, now);
         now += 2 * SECOND;
         limits.tryAcquire("c", now); // prunes again, a second and more later
         assertThat(limits.keys()).isEqualTo(1);
-        for (int i = 0; i < 15_000; i++) {
-            limits.tryAcquire("d" + i, now);
-        }
+        once(limits, "d", 15_000, now);
         limits.tryAcquire("e", now + SECOND / 2); // too soon: the refilled-or-not buckets stay
         assertThat(limits.keys()).isEqualTo(15_002);
+    }
+
+    /** One acquire each for {@code count} keys of this prefix. */
+    private static void once(KeyedRateLimits limits, String prefix, int count, long now) {
+        for (int i = 0; i < count; i++) {
+            limits.tryAcquire(prefix + i, now);
+        }
     }
 }

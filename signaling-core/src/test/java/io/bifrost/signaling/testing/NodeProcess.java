@@ -66,8 +66,7 @@ public final class NodeProcess implements AutoCloseable {
         HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).as("GET /metrics").isEqualTo(200);
-        return metrics.body().lines().filter(line -> line.startsWith(name + " ")).findFirst()
-                .map(line -> Double.parseDouble(line.substring(name.length() + 1).strip()))
+        return PrometheusText.value(metrics.body(), name)
                 .orElseThrow(() -> new AssertionError(name + " is not in the node's /metrics"));
     }
 
