@@ -83,13 +83,15 @@ class DocsCommandsIT {
     private static final Key START_TOKEN = run("docs/getting-started.md",
             "TOKEN=$(BIFROST_AUTH_HMAC_KEYS_FILE=bifrost-keys ./bifrost token --room demo --identity alice --role host)");
     private static final Key DEPLOY_CONFIG = run("docs/deployment.md", "./bifrost serve --config bifrost.yaml");
+    private static final Key DEPLOY_JAR = run("docs/deployment.md",
+            "java @signaling-core/jvm.options -jar signaling-core/target/bifrost-server.jar serve --config bifrost.yaml");
     private static final Key DEPLOY_TLS = run("docs/deployment.md",
             "export BIFROST_SERVER_TLS_KEY_STORE_PASSWORD=\"$(openssl rand -hex 16)\"");
     private static final Key REST_ADMIN_TOKEN = run("docs/rest-api.md", "./bifrost admin-token");
     private static final Key REST_EXAMPLE = run("docs/rest-api.md", "ADMIN=$(./bifrost admin-token)");
     private static final Key CLUSTER_NODE = run("samples/cluster/README.md", "BIFROST_REDIS_URL=redis://127.0.0.1:6380 "
             + "BIFROST_AUTH_HMAC_KEYS=\"my-api-key=a secret of 32 bytes or more from your secret store\" "
-            + "BIFROST_SERVER_PORT=7801 java -jar signaling-core/target/bifrost-server.jar serve");
+            + "BIFROST_SERVER_PORT=7801 java @signaling-core/jvm.options -jar signaling-core/target/bifrost-server.jar serve");
     private static final Key SDK_INSTALL = run("docs/sdk-js.md", "cd <bifrost>/sdk-js && npm ci && npm run build && npm pack");
     private static final Key WEB_BUILD = run("samples/audio-room-web/README.md", "npm ci");
     private static final Key WEB_DEV = run("samples/audio-room-web/README.md", "npm run dev");
@@ -297,11 +299,21 @@ class DocsCommandsIT {
 
     @Test
     void deploymentsConfigFileRunsANodeThatAdmitsItsKey() throws Exception {
+        runsANodeThatAdmitsTheConfigsKey(DEPLOY_CONFIG);
+    }
+
+    @Test
+    void deploymentsJarRunsWithTheNodesJvmOptions() throws Exception {
+        runsANodeThatAdmitsTheConfigsKey(DEPLOY_JAR);
+    }
+
+    /** The page's configuration file, and {@code command} run with it: a node that admits the file's key. */
+    private void runsANodeThatAdmitsTheConfigsKey(Key command) throws Exception {
         String yaml = blockAfter(DEPLOY_CONFIG, "yaml");
         Map.Entry<String, String> key = ConfigLoader.fromYaml(yaml).auth().hmacKeys().entrySet().iterator().next();
         try (DocSandbox sandbox = DocSandbox.create(ROOT)) {
             Files.writeString(sandbox.checkout().resolve("bifrost.yaml"), yaml);
-            String banner = sandbox.open(text(DEPLOY_CONFIG)).await(DEFAULT_NODE, START);
+            String banner = sandbox.open(text(command)).await(DEFAULT_NODE, START);
             assertThat(banner).doesNotContain("Development token");
             TokenIssuer issuer = TokenIssuer.hmac(key.getKey(), key.getValue().getBytes(StandardCharsets.UTF_8));
             try (WsClient alice = WsClient.connect(rtc(sandbox, 7800, speaker(issuer, "alice")))) {

@@ -127,7 +127,8 @@ final class HttpRoutes extends Handler.Wrapper {
             response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
             response.getHeaders().put(HttpHeader.VARY, "Origin");
         }
-        Admission.Decision decision = admission.decide(token(request), roomParameter(request));
+        Fields query = Request.extractQueryParameters(request);
+        Admission.Decision decision = admission.decide(token(query, request), query.getValue("room"));
         if (!decision.admitted()) {
             writeRefusal(response, callback, decision);
             return;
@@ -173,8 +174,9 @@ final class HttpRoutes extends Handler.Wrapper {
         return value != null && !value.isBlank() && value.length() <= MAX_NAME_LENGTH;
     }
 
-    static String token(Request request) {
-        String token = Request.extractQueryParameters(request).getValue("access_token");
+    /** The join token: the {@code access_token} parameter, else an {@code Authorization: Bearer} header. */
+    static String token(Fields query, Request request) {
+        String token = query.getValue("access_token");
         if (token == null) {
             String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
             if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -184,14 +186,9 @@ final class HttpRoutes extends Handler.Wrapper {
         return token;
     }
 
-    static String roomParameter(Request request) {
-        return Request.extractQueryParameters(request).getValue("room");
-    }
-
     /** The {@code session} and {@code lastSeq} query parameters of a client resuming, or null. */
-    static ResumeRequest resumeRequest(Request request) {
-        var parameters = Request.extractQueryParameters(request);
-        return ResumeRequest.of(parameters.getValue("session"), parameters.getValue("lastSeq"));
+    static ResumeRequest resumeRequest(Fields query) {
+        return ResumeRequest.of(query.getValue("session"), query.getValue("lastSeq"));
     }
 
     static void writeRefusal(Response response, Callback callback, Admission.Decision decision) {

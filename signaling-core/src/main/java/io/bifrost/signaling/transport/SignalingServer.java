@@ -17,6 +17,7 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.ssl.KeyStoreScanner;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -91,10 +92,11 @@ public final class SignalingServer {
         sockets.setIdleTimeout(limits.pingTimeout().plus(IDLE_TIMEOUT_MARGIN));
         websocket.addMapping("/rtc", (WebSocketNegotiator) (request, response, callback) -> {
             String address = ClientLimits.address(request.getConnectionMetaData().getRemoteSocketAddress());
+            Fields query = UpgradeQuery.of(request);
             // The cheap checks first: a flood of joins costs no signature checks.
             Admission.Decision decision = clientLimits.originAllowed(request.getHeaders().get(HttpHeader.ORIGIN))
                     ? clientLimits.joinAllowed(address, System.nanoTime())
-                            ? admission.decide(HttpRoutes.token(request), HttpRoutes.roomParameter(request))
+                            ? admission.decide(HttpRoutes.token(query, request), query.getValue("room"))
                             : Admission.refuse(Admission.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED, "join-rate",
                                     "too many joins from " + address + "; at most " + limits.joinsPerSecondPerIp() + " a second")
                     : Admission.refuse(Admission.FORBIDDEN, ErrorCode.FORBIDDEN, "origin-not-allowed",
@@ -117,12 +119,12 @@ public final class SignalingServer {
             // No permessage-deflate, though browsers offer it: signaling frames are small, and
             // compressing per connection would undo encoding a room's event once for everyone.
             response.setExtensions(List.of());
-            return new RtcEndpoint(decision.claims(), decision.tokenId(), HttpRoutes.resumeRequest(request), sessions, release);
+            return new RtcEndpoint(decision.claims(), decision.tokenId(), HttpRoutes.resumeRequest(query), sessions, release);
         });
         RestApi api = new RestApi(verifier, rooms, RoomMode.fromWire(config.rooms().defaultMode()));
         websocket.setHandler(new HttpRoutes(admission, api, clientLimits, metrics, sessions, devIssuer, config.server().demoPage(),
                 adminConnector));
-        context.setHandler(websocket);
+        context.setHandler(UpgradeQuery.around(websocket, "/rtc"));
     }
 
     /**

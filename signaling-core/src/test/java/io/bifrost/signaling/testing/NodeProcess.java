@@ -20,9 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A node in a process of its own, from the server jar the package phase built, so that a test
- * can kill it as the kernel would (SIGKILL: no drain, no goodbye). It signs with
- * {@link TestNode}'s key. What it prints is kept, as an operator's log would keep it.
+ * A node in a process of its own, from the server jar the package phase built, with the JVM
+ * options a node ships with ({@code jvm.options}), so that a test can kill it as the kernel would
+ * (SIGKILL: no drain, no goodbye). It signs with {@link TestNode}'s key. What it prints is kept, as an operator's log would keep it.
  */
 public final class NodeProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -44,7 +44,7 @@ public final class NodeProcess implements AutoCloseable {
         Path jar = Path.of("target/bifrost-server.jar").toAbsolutePath();
         assertThat(jar).as("the server jar is built in the package phase").exists();
         ProcessBuilder builder = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString(), "serve", "--port", "0"));
+                "@" + Path.of("jvm.options").toAbsolutePath(), "-jar", jar.toString(), "serve", "--port", "0"));
         builder.environment().keySet().removeIf(name -> name.startsWith("BIFROST_"));
         builder.environment().put("BIFROST_SERVER_HOST", "127.0.0.1");
         builder.environment().put("BIFROST_AUTH_HMAC_KEYS", TestNode.KEY_ID + "=" + TestNode.SECRET);

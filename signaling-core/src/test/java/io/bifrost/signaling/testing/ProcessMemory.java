@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -29,17 +30,28 @@ public record ProcessMemory(long liveHeapBytes, long rssBytes, int threads) {
 
     /** The histogram's last line: {@code Total <instances> <bytes>}. */
     private static long liveHeap(long pid) throws IOException, InterruptedException {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process run = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram")
-                .redirectErrorStream(true).start();
-        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!run.waitFor(JCMD_TIMEOUT_SECONDS, TimeUnit.SECONDS) || run.exitValue() != 0) {
-            run.destroyForcibly();
-            throw new AssertionError("jcmd " + pid + " GC.class_histogram failed: " + out);
-        }
+        String out = jcmd(pid, "GC.class_histogram");
         return out.lines().filter(line -> line.startsWith("Total")).findFirst()
                 .map(line -> Long.parseLong(line.trim().split("\\s+")[2]))
                 .orElseThrow(() -> new AssertionError("no Total in jcmd's histogram: " + out));
+    }
+
+    /** Writes the objects still reachable in process {@code pid} (after a full GC) to {@code file}, as HPROF. */
+    public static void dumpHeap(long pid, Path file) throws IOException, InterruptedException {
+        jcmd(pid, "GC.heap_dump", file.toAbsolutePath().toString());
+    }
+
+    private static String jcmd(long pid, String... command) throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid)));
+        line.addAll(List.of(command));
+        Process run = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!run.waitFor(JCMD_TIMEOUT_SECONDS, TimeUnit.SECONDS) || run.exitValue() != 0) {
+            run.destroyForcibly();
+            throw new AssertionError("jcmd " + pid + " " + String.join(" ", command) + " failed: " + out);
+        }
+        return out;
     }
 
     private static long field(List<String> status, String name) {
