@@ -321,8 +321,10 @@ async function run(browsers) {
 async function main() {
   if (!backendUrl || !artifactArg) throw new Error('usage: node test/e2e.mjs <backendUrl> <artifactDir>');
   await mkdir(artifactArg, { recursive: true });
-  // screenshots of an earlier run would mix with this one's
-  for (const name of await readdir(artifactArg)) if (/^\d\d-.*\.png$/.test(name)) await rm(path.join(artifactArg, name));
+  // screenshots and checks of an earlier run would pass for this one's
+  for (const name of await readdir(artifactArg)) {
+    if (/^\d\d-.*\.png$/.test(name) || name === 'checks.json') await rm(path.join(artifactArg, name));
+  }
   const browsers = [];
   try {
     await withTimeout(run(browsers), DEADLINE_MS, 'the audio room web app test');

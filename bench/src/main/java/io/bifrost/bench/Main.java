@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -80,7 +81,7 @@ public final class Main {
             System.exit(2);
         }
         try {
-            Map<String, String> options = options(Arrays.copyOfRange(args, 1, args.length));
+            Options options = options(Arrays.copyOfRange(args, 1, args.length));
             switch (args[0]) {
                 case "load", "resume" -> load(options, args[0].equals("resume"));
                 case "storm" -> storm(options);
@@ -96,20 +97,20 @@ public final class Main {
         System.exit(0);
     }
 
-    private static void load(Map<String, String> options, boolean failover) throws Exception {
+    private static void load(Options options, boolean failover) throws Exception {
         Target target = target(options, false);
         LoadConfig config = new LoadConfig(
-                options.getOrDefault("label", target.name()),
-                options.getOrDefault("room", "bench"),
+                options.get("label", target.name()),
+                options.get("room", "bench"),
                 endpoints(required(options, "url")),
                 integer(options, "subscribers", null),
                 integer(options, "publishers", null),
                 Double.parseDouble(required(options, "rate")),
                 integer(options, "payload", "100"),
-                duration(options.getOrDefault("warmup", "5s")),
-                duration(options.getOrDefault("window", "20s")),
-                duration(options.getOrDefault("drain", "2s")),
-                duration(options.getOrDefault("join-timeout", "120s")),
+                duration(options.get("warmup", "5s")),
+                duration(options.get("window", "20s")),
+                duration(options.get("drain", "2s")),
+                duration(options.get("join-timeout", "120s")),
                 integer(options, "connect-concurrency", "64"),
                 integer(options, "io-threads", "1"),
                 pids(options.get("server-pid")),
@@ -118,8 +119,10 @@ public final class Main {
                 ? LoadRun.withFailover(config, target, System.err, Long.parseLong(required(options, "kill-pid")),
                         duration(required(options, "kill-after")))
                 : new LoadRun(config, target, System.err);
+        String out = options.get("out");
+        options.refuseUnasked("load" + (failover ? " (resume)" : ""));
         LoadResult result = run.run();
-        write(options, result);
+        write(out, result);
         System.err.printf(Locale.ROOT, "bench: %s %d/%d at %s/s: joined in %d ms, %.0f deliveries/s, p50 %.2f ms, "
                         + "p99 %.2f ms, losses %d, duplicates %d, server %s, generator %s%n",
                 result.label(), result.subscribers(), result.publishers(), ScenarioReport.rate(result.rate()),
@@ -135,14 +138,14 @@ public final class Main {
         }
     }
 
-    private static void storm(Map<String, String> options) throws Exception {
+    private static void storm(Options options) throws Exception {
         Target target = target(options, false);
         List<InetSocketAddress> endpoints = endpoints(required(options, "url"));
         if (endpoints.size() != 1) {
             throw new IllegalArgumentException("a connect storm goes to one node: give one --url");
         }
         List<Long> serverPids = pids(options.get("server-pid"));
-        String heap = options.getOrDefault("heap", target.name().equals("bifrost") ? "jvm" : "node");
+        String heap = options.get("heap", target.name().equals("bifrost") ? "jvm" : "node");
         HeapProbe probe = switch (heap) {
             case "jvm" -> {
                 if (serverPids.size() != 1) {
@@ -154,13 +157,15 @@ public final class Main {
             case "none" -> null;
             default -> throw new IllegalArgumentException("--heap is jvm, node or none");
         };
-        StormConfig config = new StormConfig(options.getOrDefault("label", target.name()), endpoints.get(0),
+        StormConfig config = new StormConfig(options.get("label", target.name()), endpoints.get(0),
                 integer(options, "connections", null), integer(options, "room-size", "10"),
                 integer(options, "warmup-connections", "100"), integer(options, "connect-concurrency", "1000"),
-                duration(options.getOrDefault("join-timeout", "60s")), duration(options.getOrDefault("idle", "10s")),
+                duration(options.get("join-timeout", "60s")), duration(options.get("idle", "10s")),
                 integer(options, "io-threads", "1"), addresses(options.get("source-addresses")), serverPids, probe);
+        String out = options.get("out");
+        options.refuseUnasked("storm");
         StormResult result = new StormRun(config, target, System.err).run();
-        write(options, result);
+        write(out, result);
         System.err.printf(Locale.ROOT, "bench: %s storm of %d: %d joined in %d ms (%.0f/s, p99 %.1f ms), %d failed%s; "
                         + "per connection %.1f KB RSS, %.1f KB heap%n",
                 result.label(), result.connections(), result.joined(), result.joinMillis(), result.joinsPerSecond(),
@@ -169,20 +174,22 @@ public final class Main {
                 result.rssBytesPerConnection() / 1024, result.heapBytesPerConnection() / 1024);
     }
 
-    private static void handshakes(Map<String, String> options) throws Exception {
+    private static void handshakes(Options options) throws Exception {
         Target target = target(options, true);
         List<InetSocketAddress> endpoints = endpoints(required(options, "url"));
         if (endpoints.size() != 1) {
             throw new IllegalArgumentException("handshakes go to one node: give one --url");
         }
-        HandshakeConfig config = new HandshakeConfig(options.getOrDefault("label", target.name()), endpoints.get(0),
+        HandshakeConfig config = new HandshakeConfig(options.get("label", target.name()), endpoints.get(0),
                 Double.parseDouble(required(options, "rate")), integer(options, "candidates", "10"),
-                duration(options.getOrDefault("warmup", "2s")), duration(options.getOrDefault("window", "10s")),
-                duration(options.getOrDefault("drain", "5s")), integer(options, "max-in-flight", "2000"),
+                duration(options.get("warmup", "2s")), duration(options.get("window", "10s")),
+                duration(options.get("drain", "5s")), integer(options, "max-in-flight", "2000"),
                 integer(options, "io-threads", "1"), addresses(options.get("source-addresses")),
                 pids(options.get("server-pid")));
+        String out = options.get("out");
+        options.refuseUnasked("handshakes");
         HandshakeResult result = new HandshakeRun(config, target, System.err).run();
-        write(options, result);
+        write(out, result);
         System.err.printf(Locale.ROOT, "bench: %s at %s handshakes/s: %d of %d completed, %.1f/s, p50 %.2f ms, p99 %.2f ms, "
                         + "%d failed%s, server %s%n",
                 result.label(), ScenarioReport.rate(result.rate()), result.completed(), result.started(),
@@ -195,26 +202,30 @@ public final class Main {
      * @param announcing whether socket.io participants ask to be told who is in the room, as the
      *                   signaling scenario needs (Bifrost always tells)
      */
-    private static Target target(Map<String, String> options, boolean announcing) {
+    private static Target target(Options options, boolean announcing) {
+        String keyId = options.get("key-id", "bench"); // asked for either target: it is harmless to socket.io
         return switch (required(options, "target")) {
-            case "bifrost" -> BifrostTarget.hmac(options.getOrDefault("key-id", "bench"), secret());
+            case "bifrost" -> BifrostTarget.hmac(keyId, secret());
             case "socket.io" -> new SocketIoTarget(announcing);
             default -> throw new IllegalArgumentException("--target is bifrost or socket.io");
         };
     }
 
-    /** Writes the result to --out, or prints it. */
-    private static void write(Map<String, String> options, Object result) throws IOException {
+    /** Writes the result to {@code out} (--out), or prints it when that is null. */
+    private static void write(String out, Object result) throws IOException {
         String json = JSON.writeValueAsString(result);
-        if (options.containsKey("out")) {
-            Files.writeString(Path.of(options.get("out")), json + "\n");
+        if (out != null) {
+            Files.writeString(Path.of(out), json + "\n");
         } else {
             System.out.println(json);
         }
     }
 
-    private static void report(Map<String, String> options) throws IOException {
+    private static void report(Options options) throws IOException {
         Path folder = Path.of(required(options, "results"));
+        String title = options.get("title", "Benchmark");
+        Path out = Path.of(required(options, "out"));
+        options.refuseUnasked("report");
         List<LoadResult> loads = new ArrayList<>();
         List<StormResult> storms = new ArrayList<>();
         List<HandshakeResult> handshakes = new ArrayList<>();
@@ -228,8 +239,8 @@ public final class Main {
                 }
             }
         }
-        String markdown = ScenarioReport.markdown(options.getOrDefault("title", "Benchmark"), loads, storms, handshakes);
-        Files.writeString(Path.of(required(options, "out")), markdown);
+        String markdown = ScenarioReport.markdown(title, loads, storms, handshakes);
+        Files.writeString(out, markdown);
         System.out.print(markdown);
     }
 
@@ -297,8 +308,8 @@ public final class Main {
         throw new IllegalArgumentException("durations are written 500ms, 5s or 2m, was " + text);
     }
 
-    private static int integer(Map<String, String> options, String name, String fallback) {
-        String value = fallback == null ? required(options, name) : options.getOrDefault(name, fallback);
+    private static int integer(Options options, String name, String fallback) {
+        String value = fallback == null ? required(options, name) : options.get(name, fallback);
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
@@ -306,7 +317,7 @@ public final class Main {
         }
     }
 
-    private static String required(Map<String, String> options, String name) {
+    private static String required(Options options, String name) {
         String value = options.get(name);
         if (value == null) {
             throw new IllegalArgumentException("--" + name + " is required");
@@ -314,7 +325,7 @@ public final class Main {
         return value;
     }
 
-    private static Map<String, String> options(String[] args) {
+    private static Options options(String[] args) {
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i < args.length; i += 2) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -322,6 +333,37 @@ public final class Main {
             }
             options.put(args[i].substring(2), args[i + 1]);
         }
-        return options;
+        return new Options(options);
+    }
+
+    /**
+     * The --name value pairs given, remembering which ones a mode asked for: one it never asked
+     * for is refused before the run starts, since a misspelt option would otherwise pass for its
+     * default and the run measure something else than meant.
+     */
+    private static final class Options {
+        private final Map<String, String> given;
+        private final Set<String> asked = new HashSet<>();
+
+        Options(Map<String, String> given) {
+            this.given = given;
+        }
+
+        String get(String name) {
+            asked.add(name);
+            return given.get(name);
+        }
+
+        String get(String name, String fallback) {
+            String value = get(name);
+            return value == null ? fallback : value;
+        }
+
+        void refuseUnasked(String mode) {
+            List<String> unknown = given.keySet().stream().filter(name -> !asked.contains(name)).sorted().map(name -> "--" + name).toList();
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("bench " + mode + " takes no " + String.join(", ", unknown));
+            }
+        }
     }
 }
