@@ -38,6 +38,7 @@ public final class BifrostMetrics implements BusMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counters joins = new Counters(JOINS, "Join attempts by outcome", "outcome");
+    private final RefusedJoins refusedJoins = new RefusedJoins(System::nanoTime);
     private final Counters messagesIn = new Counters(MESSAGES_IN, "Messages received from clients by type", "type");
     private final Counters messagesOut = new Counters(MESSAGES_OUT, "Messages sent to clients by type", "type");
     private final Counters errors = new Counters(ERRORS, "Errors answered to clients by code", "code");
@@ -83,9 +84,12 @@ public final class BifrostMetrics implements BusMetrics {
         Gauge.builder(SFU_NODES_UP, nodesUp).description("Janus nodes the SFU bridge has a live session with").register(registry);
     }
 
-    /** @param outcome {@code ok} or an error code / token refusal reason */
+    /** @param outcome {@code ok} or an error code / token refusal reason; refusals are also logged, sparingly */
     public void join(String outcome) {
         joins.get(outcome).increment();
+        if (!outcome.equals("ok")) {
+            refusedJoins.refused(outcome);
+        }
     }
 
     /** @param type a protocol message type, or {@code invalid} */
