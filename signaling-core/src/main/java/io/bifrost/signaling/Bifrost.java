@@ -232,15 +232,14 @@ public final class Bifrost implements AutoCloseable {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        sessions.drain();
         long deadline = System.nanoTime() + config.server().shutdownGrace().toNanos();
-        while (sessions.count() > 0 && System.nanoTime() < deadline) {
-            try {
+        try {
+            sessions.drain(config.server().drainRate(), config.server().shutdownGrace().dividedBy(2));
+            while (sessions.count() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(DRAIN_POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         sessions.endDetached();
         sweeper.shutdownNow();

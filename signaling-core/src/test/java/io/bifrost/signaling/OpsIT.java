@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,6 +52,34 @@ class OpsIT {
             assertThat(page.body()).contains("Bifrost");
             assertThat(node.get("/dev/token?room=a&identity=b").statusCode())
                     .as("no dev tokens when a real key is configured").isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aStoppingNodeSendsItsClientsAwayAtItsDrainRate() throws Exception {
+        int clients = 50;
+        List<WsClient> joined = new ArrayList<>();
+        Map<WsClient, Long> toldAt = new ConcurrentHashMap<>();
+        TestNode node = TestNode.start(Map.of("server.shutdownGrace", "10s", "server.drainRate", "50"));
+        try {
+            for (int i = 0; i < clients; i++) {
+                WsClient client = node.join("drain-" + i / 10, "p" + i);
+                client.watch((frame, arrivedNanos) -> {
+                    if (frame.path("type").asText().equals("disconnect")) {
+                        toldAt.put(client, arrivedNanos);
+                    }
+                });
+                joined.add(client);
+            }
+            node.close();
+
+            assertThat(toldAt).as("clients told to go elsewhere").hasSize(clients);
+            long spreadMillis = (Collections.max(toldAt.values()) - Collections.min(toldAt.values())) / 1_000_000;
+            // 50 at 50 a second: one every 20 ms
+            assertThat(spreadMillis).as("from the first client told to the last, ms").isGreaterThanOrEqualTo(800);
+        } finally {
+            joined.forEach(WsClient::close);
+            node.close();
         }
     }
 }

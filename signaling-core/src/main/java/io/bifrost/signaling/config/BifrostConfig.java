@@ -16,6 +16,10 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      * @param host interface to listen on; default {@code 0.0.0.0}
      * @param port HTTP and websocket port, 0 for any free port; default 7800
      * @param shutdownGrace how long a stopping node waits for clients to go; default 5s
+     * @param drainRate clients a stopping node sends to other nodes per second, more only when
+     *     needed to send them all within half of {@code shutdownGrace}; each is a join where it
+     *     lands, so a node of ten thousand sent at once would be a connect storm there; 0 sends
+     *     all at once; default 1000
      * @param demoPage serve the demo page at {@code /}; default true
      * @param allowedOrigins the browser origins ({@code https://app.example.org}) whose pages may
      *     open the websocket; clients that send no {@code Origin} are not affected; default none,
@@ -26,7 +30,7 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
      *     (served on {@code port}); 0 for any free port
      * @param adminHost the interface of {@code adminPort}; default {@code 127.0.0.1}
      */
-    public record Server(String host, int port, Duration shutdownGrace, boolean demoPage, List<String> allowedOrigins,
+    public record Server(String host, int port, Duration shutdownGrace, int drainRate, boolean demoPage, List<String> allowedOrigins,
                          Tls tls, int adminPort, String adminHost) {
 
         public boolean hasAdminPort() {
@@ -184,7 +188,7 @@ public record BifrostConfig(Server server, Auth auth, Rooms rooms, Limits limits
 
     public static BifrostConfig defaults() {
         return new BifrostConfig(
-                new Server("0.0.0.0", 7800, Duration.ofSeconds(5), true, List.of(), new Tls("", "", Duration.ofMinutes(1)), -1,
+                new Server("0.0.0.0", 7800, Duration.ofSeconds(5), 1000, true, List.of(), new Tls("", "", Duration.ofMinutes(1)), -1,
                         "127.0.0.1"),
                 new Auth(Map.of(), Map.of(), "", Duration.ofMinutes(5), "bifrost", Duration.ofSeconds(10), "", "allow"),
                 new Rooms(100, Duration.ofSeconds(20), "mesh", 100, "replace"),

@@ -21,6 +21,7 @@ final class ConfigValidator {
         check.that(c.server().port() >= 0 && c.server().port() <= 65535, "server.port", "must be between 0 and 65535, got " + c.server().port());
         check.that(notBlank(c.server().host()), "server.host", "must not be empty");
         check.that(!c.server().shutdownGrace().isNegative(), "server.shutdownGrace", "must not be negative");
+        check.that(c.server().drainRate() >= 0, "server.drainRate", "must be 0 (all at once) or more clients a second");
         tlsAndAdmin(c.server(), check);
         for (String origin : c.server().allowedOrigins()) {
             check.that(origin.matches("https?://[^/\\s]+"), "server.allowedOrigins",

@@ -8,6 +8,7 @@ import io.bifrost.rooms.room.Rooms;
 import io.bifrost.rooms.room.SpentTokens;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * resumed session over, and ends them all at shutdown.
  */
 public final class Sessions {
+    /** A draining node sends its clients away in batches this far apart. */
+    private static final long DRAIN_TICK_MILLIS = 20;
+
     private final Set<SignalingSession> open = ConcurrentHashMap.newKeySet();
     private final Map<String, SignalingSession> bySessionId = new ConcurrentHashMap<>();
     private final SessionServices services;
@@ -95,11 +99,26 @@ public final class Sessions {
         services.audiences().tick();
     }
 
-    /** Tells every client the node is going away and closes its connection; new joins are refused from now on. */
-    public void drain() {
+    /**
+     * Tells every client the node is going away and closes its connection, at most
+     * {@code perSecond} clients a second (0: all at once) unless that would take longer than
+     * {@code within}; new joins are refused from now on. The clients reconnect at once, each a
+     * join to the node it reaches: ten thousand of them in the same instant would be a connect
+     * storm there.
+     */
+    public void drain(int perSecond, Duration within) throws InterruptedException {
         draining = true;
-        for (SignalingSession session : open) {
-            session.shutdown();
+        List<SignalingSession> all = List.copyOf(open);
+        double seconds = Math.max(within.toMillis(), DRAIN_TICK_MILLIS) / 1000.0;
+        double rate = perSecond == 0 ? Double.POSITIVE_INFINITY : Math.max(perSecond, all.size() / seconds);
+        int batch = (int) Math.max(1, Math.ceil(rate * DRAIN_TICK_MILLIS / 1000.0));
+        for (int first = 0; first < all.size(); first += batch) {
+            if (first > 0) {
+                Thread.sleep(DRAIN_TICK_MILLIS);
+            }
+            for (SignalingSession session : all.subList(first, Math.min(all.size(), first + batch))) {
+                session.shutdown();
+            }
         }
     }
 
