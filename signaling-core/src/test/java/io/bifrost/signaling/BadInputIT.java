@@ -88,6 +88,21 @@ class BadInputIT {
     }
 
     @Test
+    void aClientThatClosesWith1009Or1007IsNotCountedAsAFrameTheNodeRefused() throws Exception {
+        long tooLarge = errors("frame-too-large");
+        long notUtf8 = errors("not-utf8");
+        for (int code : new int[] {1009, 1007}) {
+            try (RawWebSocket alice = rawJoin("client-close-" + code, "alice")) {
+                alice.send(RawWebSocket.close(code));
+                assertThat(alice.read((opcode, payload, length) -> { })).as("the node's answer to the close").isEqualTo(code);
+            }
+        }
+        Thread.sleep(500); // a count would follow the close at once
+        assertThat(errors("frame-too-large")).isEqualTo(tooLarge);
+        assertThat(errors("not-utf8")).isEqualTo(notUtf8);
+    }
+
+    @Test
     void fragmentsAddingUpToMoreThanTheFrameLimitClose1009() throws Exception {
         try (RawWebSocket alice = rawJoin("big-fragments", "alice")) {
             long counted = errors("frame-too-large");

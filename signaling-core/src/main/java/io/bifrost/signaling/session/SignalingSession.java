@@ -668,15 +668,21 @@ public final class SignalingSession implements RoomMember {
     }
 
     /**
+     * The transport refused a frame of this client and is closing the connection: counted as the
+     * errors the session answers itself are.
+     *
+     * @param code {@code frame-too-large} or {@code not-utf8}
+     */
+    public void frameRefused(String code) {
+        services.metrics().error(code);
+    }
+
+    /**
      * The transport saw the connection close or fail.
      *
      * @param closeCode the close code, {@link CloseCodes#ABNORMAL} for a connection that failed without one
      */
     public void closed(int closeCode) {
-        if (closeCode == CloseCodes.TOO_BIG || closeCode == CloseCodes.NOT_UTF8) {
-            // The transport refused a frame and closed: counted as the errors the session answers are.
-            services.metrics().error(closeCode == CloseCodes.TOO_BIG ? "frame-too-large" : "not-utf8");
-        }
         if (state.get() == State.DETACHED) {
             return; // already waiting for a resume; this is the echo of our own close or abort
         }

@@ -156,6 +156,12 @@ final class RtcEndpoint implements FrameHandler {
 
     @Override
     public void onError(Throwable cause, Callback callback) {
+        // Counted here, where it is known that this side refused the frame: a client may close with 1009 or 1007 too.
+        if (signaling != null && cause instanceof MessageTooLargeException) {
+            signaling.frameRefused("frame-too-large");
+        } else if (signaling != null && cause instanceof BadPayloadException) {
+            signaling.frameRefused("not-utf8");
+        }
         callback.succeeded(); // onClosed follows, with a status that tells the session it was not clean
     }
 

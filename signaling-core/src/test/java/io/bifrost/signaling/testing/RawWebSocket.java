@@ -79,6 +79,11 @@ public final class RawWebSocket implements AutoCloseable {
         return frame(0x1, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A masked close frame with this status code. */
+    public static byte[] close(int code) {
+        return frame(0x8, new byte[] {(byte) (code >> 8), (byte) code});
+    }
+
     /** A masked binary frame. */
     public static byte[] binary(byte[] payload) {
         return frame(0x2, payload);
