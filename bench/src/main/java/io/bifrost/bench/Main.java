@@ -120,7 +120,7 @@ public final class Main {
                         duration(required(options, "kill-after")))
                 : new LoadRun(config, target, System.err);
         String out = options.get("out");
-        options.refuseUnasked("load" + (failover ? " (resume)" : ""));
+        options.refuseUnasked(failover ? "resume" : "load");
         LoadResult result = run.run();
         write(out, result);
         System.err.printf(Locale.ROOT, "bench: %s %d/%d at %s/s: joined in %d ms, %.0f deliveries/s, p50 %.2f ms, "

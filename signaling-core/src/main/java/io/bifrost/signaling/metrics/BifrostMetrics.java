@@ -38,7 +38,7 @@ public final class BifrostMetrics implements BusMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counters joins = new Counters(JOINS, "Join attempts by outcome", "outcome");
-    private final RefusedJoins refusedJoins = new RefusedJoins(System::nanoTime);
+    private final RefusedJoins refusedJoins = new RefusedJoins();
     private final Counters messagesIn = new Counters(MESSAGES_IN, "Messages received from clients by type", "type");
     private final Counters messagesOut = new Counters(MESSAGES_OUT, "Messages sent to clients by type", "type");
     private final Counters errors = new Counters(ERRORS, "Errors answered to clients by code", "code");

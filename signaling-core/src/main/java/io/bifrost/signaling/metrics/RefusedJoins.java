@@ -3,7 +3,6 @@ package io.bifrost.signaling.metrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,15 +16,10 @@ final class RefusedJoins {
     private static final Logger log = LoggerFactory.getLogger(RefusedJoins.class);
     static final long INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-    private final LongSupplier nanoClock;
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
 
-    RefusedJoins(LongSupplier nanoClock) {
-        this.nanoClock = nanoClock;
-    }
-
     void refused(String reason) {
-        long now = nanoClock.getAsLong();
+        long now = System.nanoTime();
         long due = tallies.computeIfAbsent(reason, r -> new Tally(now - INTERVAL_NANOS)).count(now);
         if (due == 1) {
             log.info("Refused a join: {} (refusals are counted in bifrost_joins_total; more of them here at most once a minute)", reason);
