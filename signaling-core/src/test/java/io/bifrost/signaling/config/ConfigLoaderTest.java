@@ -304,6 +304,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aNegativeDrainRateIsRefusedAndZeroMeansAllAtOnce() throws ConfigException {
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("BIFROST_SERVER_DRAIN_RATE", "-5"), Map.of()));
+
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("'server.drainRate' (from environment variable BIFROST_SERVER_DRAIN_RATE)",
+                "must be 0 (all at once) or more clients a second");
+        assertThat(ConfigLoader.load(null, Map.of("BIFROST_SERVER_DRAIN_RATE", "0"), Map.of()).server().drainRate()).isZero();
+    }
+
+    @Test
     void aPingTimeoutShorterThanThePingIntervalFromTheFileNamesTheFile() throws IOException {
         Path file = yaml("limits:\n  pingInterval: 20s\n  pingTimeout: 15s\n");
 
