@@ -16,17 +16,18 @@ import org.json.JSONObject;
 /**
  * A mesh room's audio: one call per other participant, negotiated over the server's relayed
  * offers, answers and candidates, interoperable with the JS SDK's perfect negotiation. The
- * participant whose id sorts higher offers (the JS SDK's impolite side); this side never offers
- * as the lower one, so it never needs a rollback, and ignores an offer that collides with its own,
- * as the impolite side does. A participant that may publish sends its microphone on every call
- * from the start, silent until published: publishing then needs no new negotiation.
+ * participant whose id sorts higher makes the first offer and wins a collision of offers (the JS
+ * SDK's impolite side): it ignores the other's offer, while the lower one rolls its own back and
+ * answers. A participant that may publish sends its microphone on every call from the start,
+ * silent until published: publishing then needs no new negotiation. A listener promoted to
+ * speaker negotiates each call again, whichever side it is, so that it is heard too.
  */
 final class MeshAudio {
     private final WebRtc webRtc;
     private final AudioSignals signals;
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final String localId;
-    private final boolean sends;
+    private volatile boolean sends;
     private final List<IceServer> iceServers;
 
     /** @param sends whether the local participant may publish, so its calls carry the microphone */
@@ -58,6 +59,14 @@ final class MeshAudio {
         }
     }
 
+    /** Promoted: every call sends the microphone from now on, silent until published, as a speaker's do. */
+    void startSending() {
+        if (!sends) {
+            sends = true;
+            calls.values().forEach(Call::startSending);
+        }
+    }
+
     CompletableFuture<AudioStats> stats() {
         CompletableFuture<AudioStats> sum = CompletableFuture.completedFuture(AudioStats.NONE);
         for (Call call : calls.values()) {
@@ -78,46 +87,88 @@ final class MeshAudio {
         return calls.computeIfAbsent(remoteId, Call::new);
     }
 
-    /** One participant's call. Its signals are applied one at a time, in arrival order. */
+    /**
+     * One participant's call. Its signals and its own steps are applied one at a time, in order,
+     * and each step reads the connection's state when its turn comes, not when it was queued.
+     */
     private final class Call implements RtcConnection.Events {
         final String remoteId;
-        final boolean offers;
+        /** The higher id: makes the first offer and wins a collision. */
+        final boolean impolite;
         final RtcConnection connection;
         private final PendingCandidates candidates;
         private CompletableFuture<Void> applied = CompletableFuture.completedFuture(null);
-        private boolean ignoredOffer;
+        /** A first offer and its answer went through: an offer may follow. Touched by steps only. */
+        private boolean negotiated;
+        /** The local audio changed (a promotion) and the far side has not seen it yet. Touched by steps only. */
+        private boolean changed;
+        private volatile boolean ignoredOffer;
         private volatile boolean closed;
 
         Call(String remoteId) {
             this.remoteId = remoteId;
-            this.offers = localId.compareTo(remoteId) > 0;
+            this.impolite = localId.compareTo(remoteId) > 0;
             this.connection = webRtc.create(iceServers, this);
             this.candidates = new PendingCandidates(connection);
             connection.addAudio(sends ? RtcConnection.Direction.SEND_RECV : RtcConnection.Direction.RECV_ONLY);
-            if (offers) {
-                then(() -> connection.offer().thenCompose(sdp -> send(Frames.description("offer", signals.nextId(), remoteId, sdp))));
+            if (impolite) {
+                then(this::offer);
             }
         }
 
         synchronized void handle(JSONObject frame) {
             switch (frame.getString("type")) {
                 case "offer":
-                    if (offers && connection.awaitingAnswer()) {
-                        ignoredOffer = true; // glare: our offer wins, as the JS SDK's impolite side decides
-                        return;
-                    }
                     String offer = frame.getString("sdp");
-                    then(() -> connection.answer(offer)
-                            .thenCompose(sdp -> send(Frames.description("answer", signals.nextId(), remoteId, sdp)))
-                            .thenCompose(sent -> candidates.described()));
+                    then(() -> {
+                        if (!connection.awaitingAnswer()) {
+                            return answer(offer);
+                        }
+                        if (impolite) {
+                            ignoredOffer = true; // a collision: ours wins, and they answer it
+                            return CompletableFuture.completedFuture(null);
+                        }
+                        return connection.rollback().thenCompose(rolledBack -> answer(offer)); // theirs wins
+                    });
                     return;
                 case "answer":
                     String answer = frame.getString("sdp");
-                    then(() -> connection.acceptAnswer(answer).thenCompose(set -> candidates.described()));
+                    then(() -> connection.acceptAnswer(answer).thenCompose(set -> {
+                        negotiated = true;
+                        return candidates.described();
+                    }).thenCompose(described -> changed ? offer() : CompletableFuture.completedFuture(null)));
                     return;
                 default:
                     candidate(frame.isNull("candidate") ? null : Candidates.of(frame.getJSONObject("candidate")));
             }
+        }
+
+        /**
+         * A promotion: the microphone goes on this call, and the far side learns of it from our
+         * next offer, or from our answer to theirs if one comes first.
+         */
+        void startSending() {
+            then(() -> {
+                connection.startSending();
+                changed = true;
+                return negotiated && !connection.awaitingAnswer() ? offer() : CompletableFuture.completedFuture(null);
+            });
+        }
+
+        private CompletableFuture<?> offer() {
+            changed = false;
+            return connection.offer().thenCompose(sdp -> send(Frames.description("offer", signals.nextId(), remoteId, sdp)));
+        }
+
+        /** An answer carries the local audio as it is now, so a change waiting for an offer of ours is told by it. */
+        private CompletableFuture<?> answer(String offer) {
+            changed = false;
+            return connection.answer(offer)
+                    .thenCompose(sdp -> send(Frames.description("answer", signals.nextId(), remoteId, sdp)))
+                    .thenCompose(sent -> {
+                        negotiated = true;
+                        return candidates.described();
+                    });
         }
 
         /** After the signals before it, so that it finds the remote description it belongs to. */

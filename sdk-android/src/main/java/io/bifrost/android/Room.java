@@ -213,7 +213,7 @@ public final class Room {
                     "a " + local.role() + " may not publish in room " + name));
         }
         microphoneWanted = true;
-        webRtc.setMicrophoneEnabled(true);
+        followMicrophone();
         SfuAudio sfu = sfuAudio;
         return sfu == null ? CompletableFuture.completedFuture(null) : delivered(sfu.publish());
     }
@@ -221,9 +221,7 @@ public final class Room {
     /** Stops sending your microphone; in a broadcast room the room then reports you as not {@code publishing}. */
     public CompletableFuture<Void> unpublish() {
         microphoneWanted = false;
-        if (webRtc != null) {
-            webRtc.setMicrophoneEnabled(false);
-        }
+        followMicrophone();
         SfuAudio sfu = sfuAudio;
         return sfu == null ? CompletableFuture.completedFuture(null) : delivered(sfu.unpublish());
     }
@@ -238,10 +236,15 @@ public final class Room {
     }
 
     /**
+     * Mesh rooms: a promotion puts the microphone on every call, silent until published.
      * Broadcast rooms: a demotion ended the publishing on the server already, so the publisher
      * connection goes; a promotion publishes the microphone if the app asked for it before.
      */
     private void followRole() {
+        MeshAudio mesh = meshAudio;
+        if (mesh != null && mayPublish(local)) {
+            mesh.startSending();
+        }
         SfuAudio sfu = sfuAudio;
         if (sfu == null) {
             return;
@@ -250,6 +253,17 @@ public final class Room {
             sfu.dropPublisher();
         } else if (microphoneWanted && !sfu.publishing()) {
             sfu.publish().exceptionally(e -> failed("publishing after a promotion", e));
+        }
+    }
+
+    /**
+     * The microphone is heard when the app published it, the role lets it speak and no host muted
+     * it: in a mesh room nothing but this side can keep a demoted or muted participant quiet.
+     */
+    private void followMicrophone() {
+        if (webRtc != null) {
+            Participant self = local;
+            webRtc.setMicrophoneEnabled(microphoneWanted && mayPublish(self) && !self.muted());
         }
     }
 
@@ -264,7 +278,7 @@ public final class Room {
             return;
         }
         stopAudio();
-        webRtc.setMicrophoneEnabled(microphoneWanted);
+        followMicrophone();
         List<IceServer> ice = iceServers(frame);
         if ("broadcast".equals(mode)) {
             SfuAudio sfu = new SfuAudio(webRtc, audioSignals, ice);
@@ -514,6 +528,7 @@ public final class Room {
                         if (change.equals("role")) {
                             followRole();
                         }
+                        followMicrophone();
                         events.execute(() -> listener.onParticipantUpdated(this, updated, change));
                     } else {
                         onOtherUpdated(updated, change);

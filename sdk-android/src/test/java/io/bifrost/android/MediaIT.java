@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bifrost.android.media.AudioStats;
 import io.bifrost.android.webrtc.JvmWebRtc;
+import io.bifrost.auth.Grants;
 import io.bifrost.auth.Role;
 import io.bifrost.auth.RoomMode;
 import io.bifrost.auth.TokenIssuer;
@@ -95,6 +96,56 @@ class MediaIT {
         }
     }
 
+    /**
+     * Two listeners who may moderate: the one whose id sorts higher promotes the other, then
+     * itself, so that each side of the call is promoted once, the one that made the first offer
+     * and the one that answered it.
+     */
+    @Test
+    void listenersOfAMeshRoomAreHeardOncePromoted() throws Exception {
+        try (Peer alice = new Peer(440); Peer bob = new Peer(660)) {
+            Room a = alice.join(moderatingListener("mesh-stage", "alice"));
+            Room b = bob.join(moderatingListener("mesh-stage", "bob"));
+            boolean aliceLower = a.localParticipant().id().compareTo(b.localParticipant().id()) < 0;
+            Peer lowerPeer = aliceLower ? alice : bob;
+            Peer higherPeer = aliceLower ? bob : alice;
+            Room lower = lowerPeer.room;
+            Room higher = higherPeer.room;
+            assertThat(lower.publishMicrophone()).as("a listener may not publish").failsWithin(5, TimeUnit.SECONDS);
+
+            higher.promote(lower.localParticipant().id()).get(10, TimeUnit.SECONDS);
+            assertThat(lowerPeer.roles.poll(10, TimeUnit.SECONDS)).isEqualTo("speaker");
+            lower.publishMicrophone().get(10, TimeUnit.SECONDS);
+            AudioStats heardByHigher = await(higher, s -> s.totalAudioEnergy() > 0.01);
+            assertThat(heardByHigher.packetsSent()).as("a listener still: it sends nothing").isZero();
+
+            higher.promote(higher.localParticipant().id()).get(10, TimeUnit.SECONDS);
+            assertThat(higherPeer.roles.poll(10, TimeUnit.SECONDS)).isEqualTo("speaker");
+            higher.publishMicrophone().get(10, TimeUnit.SECONDS);
+            await(lower, s -> s.totalAudioEnergy() > 0.01);
+        }
+    }
+
+    /** Calls are peer to peer: only the muted or demoted participant's own side can quiet it. */
+    @Test
+    void aSpeakerOfAMeshRoomMutedOrDemotedByTheHostFallsSilent() throws Exception {
+        try (Peer host = new Peer(440); Peer speaker = new Peer(660)) {
+            Room h = host.join(token("mesh-moderated", "host", Role.HOST, RoomMode.MESH));
+            Room s = speaker.join(token("mesh-moderated", "speaker", Role.SPEAKER, RoomMode.MESH));
+            s.publishMicrophone().get(10, TimeUnit.SECONDS);
+            awaitHearing(h);
+            String speakerId = s.localParticipant().id();
+
+            h.mute(speakerId, true).get(10, TimeUnit.SECONDS);
+            awaitSilence(h);
+            h.mute(speakerId, false).get(10, TimeUnit.SECONDS);
+            awaitHearing(h);
+            h.demote(speakerId).get(10, TimeUnit.SECONDS);
+            awaitSilence(h);
+            assertThat(s.localParticipant().role()).isEqualTo("listener");
+        }
+    }
+
     @Test
     void aListenerOfABroadcastHearsTheHostThroughTheSfu() throws Exception {
         try (Peer host = new Peer(440); Peer listener = new Peer(660)) {
@@ -112,6 +163,38 @@ class MediaIT {
 
     private static String token(String room, String identity, Role role, RoomMode mode) {
         return ISSUER.issue(TokenRequest.builder(room, identity).role(role).roomMode(mode).build());
+    }
+
+    /** Audio energy keeps arriving: over a second, the tone adds about 0.09. */
+    private static void awaitHearing(Room room) throws Exception {
+        awaitEnergyPerSecond(room, perSecond -> perSecond > 0.01, "hearing");
+    }
+
+    /** Nothing but silence arrives any more. */
+    private static void awaitSilence(Room room) throws Exception {
+        awaitEnergyPerSecond(room, perSecond -> perSecond < 0.0005, "silence");
+    }
+
+    private static void awaitEnergyPerSecond(Room room, Predicate<Double> heard, String what) throws Exception {
+        long deadline = System.nanoTime() + HEARD_WITHIN.toNanos();
+        double before = room.audioStats().get(5, TimeUnit.SECONDS).totalAudioEnergy();
+        double perSecond = Double.NaN;
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            double now = room.audioStats().get(5, TimeUnit.SECONDS).totalAudioEnergy();
+            perSecond = now - before;
+            if (heard.test(perSecond)) {
+                return;
+            }
+            before = now;
+        }
+        throw new AssertionError(room.localParticipant().identity() + ": no " + what + " within " + HEARD_WITHIN
+                + "; energy per second " + perSecond);
+    }
+
+    private static String moderatingListener(String room, String identity) {
+        Grants moderates = new Grants(false, true, true, true, false);
+        return ISSUER.issue(TokenRequest.builder(room, identity).role(Role.LISTENER).grants(moderates).roomMode(RoomMode.MESH).build());
     }
 
     /** Polls the room's audio until it shows what is asked; fails with the last stats after a while. */
@@ -133,6 +216,8 @@ class MediaIT {
         final JvmWebRtc webRtc;
         final BifrostClient client;
         final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        /** The local participant's new roles. */
+        final BlockingQueue<String> roles = new LinkedBlockingQueue<>();
         Room room;
 
         Peer(double toneHz) {
@@ -148,6 +233,13 @@ class MediaIT {
         @Override
         public void onAudioReceived(Room room, Participant participant) {
             events.add("audio from " + participant.identity());
+        }
+
+        @Override
+        public void onParticipantUpdated(Room room, Participant participant, String change) {
+            if (change.equals("role") && participant.id().equals(room.localParticipant().id())) {
+                roles.add(participant.role());
+            }
         }
 
         @Override

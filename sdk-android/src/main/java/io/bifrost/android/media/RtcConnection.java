@@ -27,6 +27,17 @@ public interface RtcConnection {
 
     CompletableFuture<Void> addIceCandidate(IceCandidate candidate);
 
+    /**
+     * Lets the audio section send the microphone too, for a listener promoted to speaker: the
+     * section from the first negotiation if there was one, with the microphone as its track and
+     * sending and receiving as its direction. The far side learns of it with the next offer or
+     * answer.
+     */
+    void startSending();
+
+    /** Drops this connection's offer that waits for its answer (WebRTC's rollback), so that the far side's offer can be answered instead. */
+    CompletableFuture<Void> rollback();
+
     /** Whether an offer of this connection waits for its answer (WebRTC's {@code have-local-offer}). */
     boolean awaitingAnswer();
 

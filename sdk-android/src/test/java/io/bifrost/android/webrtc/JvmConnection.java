@@ -10,6 +10,7 @@ import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpReceiver;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSdpType;
@@ -86,6 +87,48 @@ final class JvmConnection implements RtcConnection, PeerConnectionObserver {
     }
 
     @Override
+    public void startSending() {
+        RTCRtpTransceiver section = audioSection();
+        if (section.getSender().getTrack() == null) { // the far side's offer made it, to receive only
+            section.getSender().replaceTrack(webRtc.microphone());
+            section.getSender().setStreams(List.of("microphone"));
+        }
+        section.setDirection(RTCRtpTransceiverDirection.SEND_RECV);
+        sends = true;
+        awaitFirstPacketInBackground();
+    }
+
+    /**
+     * The negotiated audio section, if there is one yet; the one this side added otherwise. A
+     * section this side added that a remote offer did not take over is stopped, so that no offer
+     * of this side adds it as a second one.
+     */
+    private RTCRtpTransceiver audioSection() {
+        RTCRtpTransceiver[] all = pc.getTransceivers();
+        RTCRtpTransceiver negotiated = null;
+        for (RTCRtpTransceiver t : all) {
+            if (t.getMid() != null && !t.stopped()) {
+                negotiated = t;
+            }
+        }
+        if (negotiated == null) {
+            return all[0];
+        }
+        for (RTCRtpTransceiver t : all) {
+            if (t.getMid() == null && !t.stopped()) {
+                t.stop();
+            }
+        }
+        return negotiated;
+    }
+
+    @Override
+    public CompletableFuture<Void> rollback() {
+        RTCSessionDescription rollback = new RTCSessionDescription(RTCSdpType.ROLLBACK, "");
+        return set(observer -> pc.setLocalDescription(rollback, observer));
+    }
+
+    @Override
     public boolean awaitingAnswer() {
         return pc.getSignalingState() == RTCSignalingState.HAVE_LOCAL_OFFER;
     }
@@ -149,10 +192,14 @@ final class JvmConnection implements RtcConnection, PeerConnectionObserver {
     @Override
     public void onConnectionChange(RTCPeerConnectionState state) {
         if (state == RTCPeerConnectionState.CONNECTED && sends) {
-            Thread waiting = new Thread(this::awaitFirstPacket, "webrtc-first-packet");
-            waiting.setDaemon(true);
-            waiting.start();
+            awaitFirstPacketInBackground();
         }
+    }
+
+    private void awaitFirstPacketInBackground() {
+        Thread waiting = new Thread(this::awaitFirstPacket, "webrtc-first-packet");
+        waiting.setDaemon(true);
+        waiting.start();
     }
 
     /** Polls until the first packet left, then lets {@link JvmWebRtc#sending} start the tone. */

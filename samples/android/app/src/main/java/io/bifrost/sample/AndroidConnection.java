@@ -76,6 +76,45 @@ final class AndroidConnection implements RtcConnection, PeerConnection.Observer 
     }
 
     @Override
+    public void startSending() {
+        RtpTransceiver section = audioSection();
+        if (section.getSender().track() == null) { // the far side's offer made it, to receive only
+            section.getSender().setTrack(microphone, false);
+            section.getSender().setStreams(STREAM);
+        }
+        section.setDirection(RtpTransceiver.RtpTransceiverDirection.SEND_RECV);
+    }
+
+    /**
+     * The negotiated audio section, if there is one yet; the one this side added otherwise. A
+     * section this side added that a remote offer did not take over is stopped, so that no offer
+     * of this side adds it as a second one.
+     */
+    private RtpTransceiver audioSection() {
+        List<RtpTransceiver> all = pc.getTransceivers();
+        RtpTransceiver negotiated = null;
+        for (RtpTransceiver t : all) {
+            if (t.getMid() != null && !t.isStopped()) {
+                negotiated = t;
+            }
+        }
+        if (negotiated == null) {
+            return all.get(0);
+        }
+        for (RtpTransceiver t : all) {
+            if (t.getMid() == null && !t.isStopped()) {
+                t.stopStandard();
+            }
+        }
+        return negotiated;
+    }
+
+    @Override
+    public CompletableFuture<Void> rollback() {
+        return set(true, new SessionDescription(SessionDescription.Type.ROLLBACK, ""));
+    }
+
+    @Override
     public boolean awaitingAnswer() {
         return pc.signalingState() == PeerConnection.SignalingState.HAVE_LOCAL_OFFER;
     }
