@@ -25,6 +25,7 @@ import io.bifrost.sfu.janus.JanusBridge;
 import io.bifrost.sfu.janus.JanusConfig;
 import io.bifrost.signaling.config.BifrostConfig;
 import io.bifrost.signaling.config.ConfigException;
+import io.bifrost.signaling.config.Durations;
 import io.bifrost.signaling.metrics.BifrostMetrics;
 import io.bifrost.signaling.protocol.Codec;
 import io.bifrost.signaling.session.Fanout;
@@ -232,15 +233,7 @@ public final class Bifrost implements AutoCloseable {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        long deadline = System.nanoTime() + config.server().shutdownGrace().toNanos();
-        try {
-            sessions.drain(config.server().drainRate(), config.server().shutdownGrace().dividedBy(2));
-            while (sessions.count() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(DRAIN_POLL_MILLIS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        drain();
         sessions.endDetached();
         sweeper.shutdownNow();
         try {
@@ -271,6 +264,38 @@ public final class Bifrost implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /**
+     * Sends the clients away and, in a cluster, waits for them to resume on other nodes, saying
+     * so: an operator follows a rollout by these lines.
+     */
+    private void drain() {
+        BifrostConfig.Server server = config.server();
+        long started = System.nanoTime();
+        long deadline = started + server.shutdownGrace().toNanos();
+        int clients = sessions.count();
+        if (clients > 0) {
+            String pace = server.drainRate() == 0 ? "all at once" : server.drainRate() + " a second";
+            String handOver = redis == null ? "" : "; they may resume on other nodes for up to "
+                    + Durations.format(server.shutdownGrace()) + " (server.shutdownGrace)";
+            log.info("Stopping: sending {} client(s) away, {} (server.drainRate){}", clients, pace, handOver);
+        }
+        try {
+            sessions.drain(server.drainRate(), server.shutdownGrace().dividedBy(2));
+            while (sessions.count() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = sessions.count();
+        if (left > 0) {
+            log.warn("{} of {} client(s) did not resume on another node within server.shutdownGrace ({}): they leave their rooms now",
+                    left, clients, Durations.format(server.shutdownGrace()));
+        } else if (clients > 0) {
+            log.info("All {} client(s) gone after {} ms", clients, (System.nanoTime() - started) / 1_000_000);
+        }
     }
 
     private void awaitRoomThreads() {

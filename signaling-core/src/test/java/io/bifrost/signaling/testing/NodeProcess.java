@@ -33,6 +33,7 @@ public final class NodeProcess implements AutoCloseable {
     private final Process process;
     private final Deque<String> output = new ArrayDeque<>();
     private final int port;
+    private Thread reader; // keeps reading the output once the port is known
 
     private NodeProcess(Process process) throws Exception {
         this.process = process;
@@ -77,6 +78,14 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, as an orchestrator stops a node; waits for it to exit and for its last lines. @return its exit code */
+    public int stop(Duration within) throws InterruptedException {
+        process.toHandle().destroy(); // Process.destroy would also close the pipes and lose the last lines
+        assertThat(process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)).as("the node exited within " + within).isTrue();
+        reader.join(5_000);
+        return process.exitValue();
+    }
+
     /** SIGKILL. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
@@ -94,9 +103,9 @@ public final class NodeProcess implements AutoCloseable {
             keep(line);
             Matcher m = PORT.matcher(line);
             if (m.find()) {
-                Thread drain = new Thread(() -> out.lines().forEach(this::keep), "node-process-output");
-                drain.setDaemon(true);
-                drain.start(); // keep reading, so the node never blocks on a full pipe
+                reader = new Thread(() -> out.lines().forEach(this::keep), "node-process-output");
+                reader.setDaemon(true);
+                reader.start(); // keep reading, so the node never blocks on a full pipe
                 return Integer.parseInt(m.group(1));
             }
         }
