@@ -276,10 +276,13 @@ public final class Bifrost implements AutoCloseable {
         long deadline = started + server.shutdownGrace().toNanos();
         int clients = sessions.count();
         if (clients > 0) {
-            String pace = server.drainRate() == 0 ? "all at once" : server.drainRate() + " a second";
+            double pace = Sessions.drainPace(server.drainRate(), server.shutdownGrace().dividedBy(2), clients);
+            String paced = Double.isInfinite(pace) ? "all at once (server.drainRate 0)"
+                    : Math.round(pace) + " a second" + (pace > server.drainRate() ? ", to be done within half of server.shutdownGrace"
+                    : " (server.drainRate)");
             String handOver = redis == null ? "" : "; they may resume on other nodes for up to "
                     + Durations.format(server.shutdownGrace()) + " (server.shutdownGrace)";
-            log.info("Stopping: sending {} client(s) away, {} (server.drainRate){}", clients, pace, handOver);
+            log.info("Stopping: sending {} client(s) away, {}{}", clients, paced, handOver);
         }
         try {
             sessions.drain(server.drainRate(), server.shutdownGrace().dividedBy(2));

@@ -59,7 +59,7 @@ class ShutdownLogIT {
             node.stop(Duration.ofSeconds(20)); // no other node: neither can resume
 
             assertThat(node.output())
-                    .contains("Stopping: sending 2 client(s) away, all at once (server.drainRate); "
+                    .contains("Stopping: sending 2 client(s) away, all at once (server.drainRate 0); "
                             + "they may resume on other nodes for up to 2s (server.shutdownGrace)")
                     .contains("2 of 2 client(s) did not resume on another node within server.shutdownGrace (2s): they leave their rooms now")
                     .doesNotContain("gone after");

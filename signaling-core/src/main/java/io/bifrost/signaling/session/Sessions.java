@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The sessions of this node: creates them, finds the silent and the expired ones, hands a
@@ -109,17 +110,29 @@ public final class Sessions {
     public void drain(int perSecond, Duration within) throws InterruptedException {
         draining = true;
         List<SignalingSession> all = List.copyOf(open);
-        double seconds = Math.max(within.toMillis(), DRAIN_TICK_MILLIS) / 1000.0;
-        double rate = perSecond == 0 ? Double.POSITIVE_INFINITY : Math.max(perSecond, all.size() / seconds);
+        double rate = drainPace(perSecond, within, all.size());
         int batch = (int) Math.max(1, Math.ceil(rate * DRAIN_TICK_MILLIS / 1000.0));
-        for (int first = 0; first < all.size(); first += batch) {
-            if (first > 0) {
-                Thread.sleep(DRAIN_TICK_MILLIS);
+        long start = System.nanoTime();
+        for (int tick = 0, first = 0; first < all.size(); tick++, first += batch) {
+            // Each batch is due a tick after the one before it started, not after it ended: on a
+            // busy core, sending a batch away takes a good part of a tick itself.
+            long wait = start + tick * TimeUnit.MILLISECONDS.toNanos(DRAIN_TICK_MILLIS) - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
             }
             for (SignalingSession session : all.subList(first, Math.min(all.size(), first + batch))) {
                 session.shutdown();
             }
         }
+    }
+
+    /**
+     * Clients a second a drain sends away: {@code perSecond}, or more when that would take longer
+     * than {@code within}; infinite for {@code perSecond} 0 (all at once).
+     */
+    public static double drainPace(int perSecond, Duration within, int clients) {
+        double seconds = Math.max(within.toMillis(), DRAIN_TICK_MILLIS) / 1000.0;
+        return perSecond == 0 ? Double.POSITIVE_INFINITY : Math.max(perSecond, clients / seconds);
     }
 
     /** At the end of a drain: the sessions nobody resumed elsewhere leave their rooms now. */
