@@ -6,8 +6,10 @@ import io.bifrost.auth.TokenIssuer;
 import io.bifrost.auth.TokenRequest;
 import io.bifrost.rooms.testing.RedisFixture;
 import io.bifrost.signaling.testing.NodeProcess;
+import io.bifrost.signaling.testing.RawHttp;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,6 +65,20 @@ class ShutdownLogIT {
                             + "they may resume on other nodes for up to 2s (server.shutdownGrace)")
                     .contains("2 of 2 client(s) did not resume on another node within server.shutdownGrace (2s): they leave their rooms now")
                     .doesNotContain("gone after");
+        }
+    }
+
+    @Test
+    void aClientThatNeverReadsDoesNotHoldTheNodeBeyondItsGrace() throws Exception {
+        try (NodeProcess node = NodeProcess.start(Map.of("BIFROST_SERVER_SHUTDOWN_GRACE", "2s"));
+             Socket silent = RawHttp.nonReadingClient(node.port(), "/rtc?access_token=" + token("silent"))) {
+            Thread.sleep(300); // its join is in before the node stops
+            long started = System.nanoTime();
+            node.stop(Duration.ofSeconds(20));
+            long tookMillis = (System.nanoTime() - started) / 1_000_000;
+
+            assertThat(node.output()).contains("Stopping: sending 1 client(s) away");
+            assertThat(tookMillis).as("ms from SIGTERM to exit, with a grace of 2 s").isLessThan(4000);
         }
     }
 
