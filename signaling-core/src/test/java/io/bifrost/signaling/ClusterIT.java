@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bifrost.rooms.testing.RedisFixture;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.bifrost.signaling.testing.TestNode;
 import io.bifrost.signaling.testing.WsClient;
 import java.time.Duration;
@@ -141,6 +146,38 @@ class ClusterIT extends CrossNodeRoomContract {
                 assertThat(alice.expect("chat").path("text").asText()).isEqualTo("moved");
                 assertThat(alice.drain()).noneMatch(f -> f.path("type").asText().startsWith("participant-"));
             }
+        }
+    }
+    /**
+     * Lettuce sends a command again when its connection broke before the reply came: a signal's
+     * XADD can then put the same entry in the recipient node's inbox twice. The second is dropped.
+     */
+    @Test
+    void aSignalWrittenTwiceToAnInboxReachesItsRecipientOnce() throws Exception {
+        String room = "twice-" + System.nanoTime();
+        RedisClient client = RedisClient.create(redis.url());
+        // A node of its own for bob, so that its inbox is not trimmed behind its reader yet.
+        try (TestNode bobsNode = TestNode.start(Map.of("redis.url", redis.url()));
+             WsClient alice = nodes.get(0).join(room, "alice");
+             WsClient bob = bobsNode.join(room, "bob");
+             StatefulRedisConnection<String, String> connection = client.connect()) {
+            alice.expect("participant-joined");
+            alice.send(Map.of("type", "offer", "id", "o1", "to", bob.id(), "sdp", SDP));
+            assertThat(bob.expect("offer").path("sdp").asText()).isEqualTo(SDP);
+
+            RedisCommands<String, String> redisCommands = connection.sync();
+            StreamMessage<String, String> written = redisCommands.keys("*inbox*").stream()
+                    .flatMap(inbox -> redisCommands.xrange(inbox, Range.create("-", "+")).stream())
+                    .filter(entry -> bob.id().equals(entry.getBody().get("to")) && "OFFER".equals(entry.getBody().get("kind")))
+                    .findFirst().orElseThrow(() -> new AssertionError("the offer is in no inbox"));
+            redisCommands.xadd(written.getStream(), written.getBody());
+            alice.send(Map.of("type", "offer", "id", "o2", "to", bob.id(), "sdp", SDP + "a=sendrecv\r\n"));
+
+            assertThat(bob.expect("offer").path("sdp").asText()).as("the offer after the one written twice")
+                    .endsWith("a=sendrecv\r\n");
+            assertThat(bobsNode.get("/metrics").body()).contains("bifrost_bus_duplicates_total{kind=\"signal\"} 1.0");
+        } finally {
+            client.shutdown();
         }
     }
 }

@@ -43,7 +43,7 @@ class GrafanaDashboardIT {
             "bifrost_bus_lost_total", "a room event or signal that no node could deliver",
             "bifrost_bus_refetched_total", "a gap in a node's copy of a room (a bus message lost or late), or a resume "
                     + "from before what the node holds in memory",
-            "bifrost_bus_duplicates_total", "a room event that reached a node twice");
+            "bifrost_bus_duplicates_total", "a room event or signal that reached a node twice");
 
     @Test
     void everyMetricTheDashboardQueriesAndTheDocsNameIsOnTheNodesMetrics() throws Exception {
@@ -63,7 +63,7 @@ class GrafanaDashboardIT {
         BifrostMetrics registry = new BifrostMetrics();
         registry.lost("signal", 1);
         registry.refetched(1);
-        registry.duplicate();
+        registry.duplicate("event");
         registry.sfuGauges(() -> 0, () -> 1);
         Set<String> elsewhere = names(registry.scrape());
 

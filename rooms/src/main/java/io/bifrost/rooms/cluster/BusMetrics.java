@@ -10,8 +10,8 @@ public interface BusMetrics {
     /** An event or signal reached this node, {@code lagMillis} after it was published. */
     default void delivered(String kind, long lagMillis) {}
 
-    /** A room event that this node had already applied arrived again and was dropped. */
-    default void duplicate() {}
+    /** A room event this node had already applied, or a signal it had delivered, arrived again and was dropped. */
+    default void duplicate(String kind) {}
 
     /** Missing room events were read back from the room's history. */
     default void refetched(int events) {}

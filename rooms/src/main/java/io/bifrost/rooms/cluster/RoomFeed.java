@@ -72,7 +72,7 @@ public final class RoomFeed {
     public synchronized void offer(RoomEvent event) {
         long seq = event.seq();
         if ((applied != UNKNOWN && seq <= applied) || early.containsKey(seq)) {
-            metrics.duplicate();
+            metrics.duplicate("event");
             return;
         }
         early.put(seq, event);

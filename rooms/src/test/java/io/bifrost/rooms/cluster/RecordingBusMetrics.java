@@ -11,7 +11,7 @@ final class RecordingBusMetrics implements BusMetrics {
     private final Map<String, Integer> lost = new ConcurrentHashMap<>();
 
     @Override
-    public void duplicate() {
+    public void duplicate(String kind) {
         duplicates.incrementAndGet();
     }
 

@@ -48,7 +48,7 @@ public final class BifrostMetrics implements BusMetrics {
             "Room events and signals written to other nodes' inboxes", "kind");
     private final Counters busDelivered = new Counters(BUS_DELIVERED, "Room events and signals read from this node's inbox", "kind");
     private final Counters busDuplicates = new Counters(BUS_DUPLICATES,
-            "Room events that arrived again after being applied, and were dropped", "kind");
+            "Room events and signals that arrived again after being applied or delivered, and were dropped", "kind");
     private final Counters busRefetched = new Counters(BUS_REFETCHED,
             "Room events read back from a room's stream to fill a gap or serve a resume", "kind");
     private final Counters busLost = new Counters(BUS_LOST, "Room events or signals that could not be delivered", "kind");
@@ -155,8 +155,8 @@ public final class BifrostMetrics implements BusMetrics {
     }
 
     @Override
-    public void duplicate() {
-        busDuplicates.get("event").increment();
+    public void duplicate(String kind) {
+        busDuplicates.get(kind).increment();
     }
 
     @Override

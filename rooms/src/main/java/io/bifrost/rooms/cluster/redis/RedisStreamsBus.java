@@ -17,8 +17,10 @@ import io.lettuce.core.XTrimArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +30,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +61,12 @@ public final class RedisStreamsBus implements ClusterBus {
     private static final long READ_RETRY_MILLIS = 200;
     /** A signal whose recipient moved is forwarded once; a second miss means it left. */
     private static final int MAX_HOPS = 1;
+    /**
+     * Signal ids an inbox reader remembers. Lettuce sends a command again when its connection
+     * broke before the reply, so a signal can reach an inbox twice, a moment apart; it is told
+     * by its id. Room events need none of this: their feeds drop what they saw by seq.
+     */
+    private static final int RECENT_SIGNALS = 4096;
 
     private final RedisLink link;
     private final RedisClusterAsyncCommands<String, String> redis;
@@ -68,6 +77,8 @@ public final class RedisStreamsBus implements ClusterBus {
     private final ScheduledExecutorService timer;
     private final RoomFeeds feeds;
     private final Map<String, Consumer<Signal>> inboxes = new ConcurrentHashMap<>();
+    private final AtomicLong signalIds = new AtomicLong();
+    private final Set<String> recentSignals = recentSignals(); // the reader thread's only
     private final Thread reader;
     private volatile boolean running = true;
 
@@ -222,7 +233,8 @@ public final class RedisStreamsBus implements ClusterBus {
             receive(signal, hops);
             return CompletableFuture.completedFuture(null);
         }
-        List<Object> fields = new ArrayList<>(List.of("k", "s", "room", signal.room(), "from", signal.from(), "to",
+        List<Object> fields = new ArrayList<>(List.of("k", "s", "id", nodeId + "/" + signalIds.incrementAndGet(),
+                "room", signal.room(), "from", signal.from(), "to",
                 signal.to(), "kind", signal.kind().name(), "hops", Integer.toString(hops),
                 "t", Long.toString(System.currentTimeMillis())));
         if (signal.body() != null) {
@@ -299,6 +311,11 @@ public final class RedisStreamsBus implements ClusterBus {
                     offered.add(feed);
                 }
             } else if ("s".equals(entry.get("k"))) {
+                String id = entry.get("id"); // none from a node of an earlier version, during a rolling upgrade
+                if (id != null && !recentSignals.add(id)) {
+                    metrics.duplicate("signal");
+                    return;
+                }
                 metrics.delivered("signal", lag);
                 receive(new Signal(entry.get("room"), entry.get("from"), entry.get("to"),
                         Signal.Kind.valueOf(entry.get("kind")), entry.get("body")), Integer.parseInt(entry.get("hops")));
@@ -327,6 +344,15 @@ public final class RedisStreamsBus implements ClusterBus {
             }
         });
         return result;
+    }
+
+    private static Set<String> recentSignals() {
+        return Collections.newSetFromMap(new LinkedHashMap<>(RECENT_SIGNALS * 2, 0.75f) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > RECENT_SIGNALS;
+            }
+        });
     }
 
     private XAddArgs inboxCap() {
