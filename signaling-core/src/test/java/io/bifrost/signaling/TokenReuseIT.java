@@ -100,6 +100,40 @@ class TokenReuseIT {
         }
     }
 
+    @Test
+    void theTokenASessionJoinedWithIsSpentWhenItLeavesAnotherNodeItResumedOnWithAFreshOne() throws Exception {
+        try (RedisFixture redis = RedisFixture.start()) {
+            Map<String, String> config = new java.util.HashMap<>(REFUSE);
+            config.put("redis.url", redis.url());
+            List<TestNode> nodes = TestNode.startAll(2, config);
+            TestNode first = nodes.get(0);
+            try (WsClient host = first.join("reuse-moved", "host", Role.HOST)) {
+                String original = first.token("reuse-moved", "lee", Role.LISTENER);
+                String fresh;
+                String sessionId;
+                long lastSeq;
+                try (WsClient lee = WsClient.connect(first.rtc(original))) {
+                    sessionId = lee.awaitJoined().path("sessionId").asText();
+                    host.send(Map.of("type", "promote", "id", "r1", "participantId", lee.id()));
+                    lastSeq = lee.expect("participant-updated").path("seq").asLong();
+                    fresh = lee.expect("token").path("token").asText(); // only the first node knows the original
+                    assertThat(first.node().dropConnection(lee.id())).isTrue();
+                }
+                TestNode second = nodes.get(1);
+                try (WsClient back = WsClient.connect(second.rtc(fresh, sessionId, lastSeq))) {
+                    back.awaitResumed();
+                    back.send(Map.of("type", "leave", "id", "l1"));
+                    back.awaitClose();
+                }
+                assertSpent(second, fresh);
+                assertSpent(second, original);
+                assertSpent(first, original);
+            } finally {
+                nodes.forEach(TestNode::close);
+            }
+        }
+    }
+
     private static void leave(TestNode node, String token) throws Exception {
         try (WsClient ann = WsClient.connect(node.rtc(token))) {
             ann.awaitJoined();

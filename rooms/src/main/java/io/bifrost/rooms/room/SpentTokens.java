@@ -27,6 +27,19 @@ public interface SpentTokens {
 
     boolean isSpent(String tokenId);
 
+    /**
+     * A session resumed on another node: the tokens it was admitted with or sent here (id →
+     * expiry) are spent when it ends there. Nothing to do for a single node, whose resumes take
+     * their tokens along. Must not block.
+     */
+    default void handOn(String sessionId, Map<String, Long> tokens) {}
+
+    /**
+     * A session ended: the tokens other nodes handed on to it are spent now, and any handed on
+     * after this at once. Must not block.
+     */
+    default void spendHandedOn(String sessionId) {}
+
     /** The spent tokens of a single node, in its memory until they expire. */
     final class InMemory implements SpentTokens {
         /** Past this many, the expired ones are dropped: a node sees as many as it has leaves within a token's lifetime. */

@@ -22,6 +22,7 @@ import io.bifrost.signaling.protocol.ServerMessage;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -725,6 +726,12 @@ public final class SignalingSession implements RoomMember {
         tokens.putAll(from.tokens);
     }
 
+    private Map<String, Long> expiriesMillis() {
+        Map<String, Long> millis = new HashMap<>();
+        tokens.forEach((id, expiresAt) -> millis.put(id, expiresAt.toEpochMilli()));
+        return millis;
+    }
+
     /**
      * The session was resumed on another connection, on this node or (when {@code elsewhere})
      * on another: this one lets go without leaving the room, and passes on the signals it held.
@@ -741,6 +748,8 @@ public final class SignalingSession implements RoomMember {
         }
         if (elsewhere) {
             room.handedOver(participant.id());
+            // The node it resumed on knows only the token it resumed with: ours are spent when it leaves there.
+            services.spentTokens().handOn(sessionId, expiriesMillis());
         }
         List<Signal> held;
         synchronized (heldSignals) {
@@ -795,6 +804,7 @@ public final class SignalingSession implements RoomMember {
         if (reason == LeaveReason.LEFT || reason == LeaveReason.REMOVED) {
             // Every token this session held, the fresh ones too: each would otherwise let it back in.
             tokens.forEach((id, expiresAt) -> services.spentTokens().spend(id, expiresAt.toEpochMilli()));
+            services.spentTokens().spendHandedOn(sessionId); // those of the nodes it was on before, resumed here
         }
         Room joinedRoom = room;
         if (joinedRoom != null) {

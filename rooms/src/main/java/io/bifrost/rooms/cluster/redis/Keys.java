@@ -95,6 +95,19 @@ final class Keys {
         return "bifrost:{token:" + tokenId + "}:spent";
     }
 
+    /**
+     * Hash, expiring with its last token: token id → expiry of the tokens a session's earlier
+     * nodes admitted it with or sent it, to be spent when it ends on the node it resumed on.
+     */
+    static String handedOnTokens(String sessionId) {
+        return "bifrost:{session:" + sessionId + "}:tokens";
+    }
+
+    /** String, expiring: the session ended; tokens handed on to it from now on are spent at once. */
+    static String sessionEnded(String sessionId) {
+        return "bifrost:{session:" + sessionId + "}:ended";
+    }
+
     /** Stream, capped: webhooks given up after the retry budget, for operators to inspect and replay. */
     static final String DEAD_HOOKS = "bifrost:{cluster}:hooks-dead";
 
