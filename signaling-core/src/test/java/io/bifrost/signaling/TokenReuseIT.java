@@ -78,25 +78,10 @@ class TokenReuseIT {
 
     @Test
     void theTokenASessionJoinedWithIsSpentWhenItLeavesAfterResumingWithAFreshOne() throws Exception {
-        try (TestNode node = TestNode.start(REFUSE); WsClient host = node.join("reuse-resumed", "host", Role.HOST)) {
-            String original = node.token("reuse-resumed", "lee", Role.LISTENER);
-            String fresh;
-            String sessionId;
-            long lastSeq;
-            try (WsClient lee = WsClient.connect(node.rtc(original))) {
-                sessionId = lee.awaitJoined().path("sessionId").asText();
-                host.send(Map.of("type", "promote", "id", "r1", "participantId", lee.id()));
-                lastSeq = lee.expect("participant-updated").path("seq").asLong();
-                fresh = lee.expect("token").path("token").asText(); // its role changed: a token that says so
-                assertThat(node.node().dropConnection(lee.id())).isTrue();
-            }
-            try (WsClient back = WsClient.connect(node.rtc(fresh, sessionId, lastSeq))) {
-                back.awaitResumed();
-                back.send(Map.of("type", "leave", "id", "l1"));
-                back.awaitClose();
-            }
-            assertSpent(node, fresh);
-            assertSpent(node, original);
+        try (TestNode node = TestNode.start(REFUSE)) {
+            String[] tokens = resumeWithAFreshTokenAndLeave(node, node, "reuse-resumed");
+            assertSpent(node, tokens[1]);
+            assertSpent(node, tokens[0]);
         }
     }
 
@@ -106,31 +91,43 @@ class TokenReuseIT {
             Map<String, String> config = new java.util.HashMap<>(REFUSE);
             config.put("redis.url", redis.url());
             List<TestNode> nodes = TestNode.startAll(2, config);
-            TestNode first = nodes.get(0);
-            try (WsClient host = first.join("reuse-moved", "host", Role.HOST)) {
-                String original = first.token("reuse-moved", "lee", Role.LISTENER);
-                String fresh;
-                String sessionId;
-                long lastSeq;
-                try (WsClient lee = WsClient.connect(first.rtc(original))) {
-                    sessionId = lee.awaitJoined().path("sessionId").asText();
-                    host.send(Map.of("type", "promote", "id", "r1", "participantId", lee.id()));
-                    lastSeq = lee.expect("participant-updated").path("seq").asLong();
-                    fresh = lee.expect("token").path("token").asText(); // only the first node knows the original
-                    assertThat(first.node().dropConnection(lee.id())).isTrue();
-                }
-                TestNode second = nodes.get(1);
-                try (WsClient back = WsClient.connect(second.rtc(fresh, sessionId, lastSeq))) {
-                    back.awaitResumed();
-                    back.send(Map.of("type", "leave", "id", "l1"));
-                    back.awaitClose();
-                }
-                assertSpent(second, fresh);
-                assertSpent(second, original);
-                assertSpent(first, original);
+            try {
+                // Only the first node knows the original token: the session resumed on the second with the fresh one.
+                String[] tokens = resumeWithAFreshTokenAndLeave(nodes.get(0), nodes.get(1), "reuse-moved");
+                assertSpent(nodes.get(1), tokens[1]);
+                assertSpent(nodes.get(1), tokens[0]);
+                assertSpent(nodes.get(0), tokens[0]);
             } finally {
                 nodes.forEach(TestNode::close);
             }
+        }
+    }
+
+    /**
+     * A listener joins on {@code joinedOn} and is promoted, which sends it a fresh token; its
+     * connection drops and it resumes on {@code resumedOn} with the fresh token, then leaves.
+     *
+     * @return the original token and the fresh one
+     */
+    private static String[] resumeWithAFreshTokenAndLeave(TestNode joinedOn, TestNode resumedOn, String room) throws Exception {
+        try (WsClient host = joinedOn.join(room, "host", Role.HOST)) {
+            String original = joinedOn.token(room, "lee", Role.LISTENER);
+            String fresh;
+            String sessionId;
+            long lastSeq;
+            try (WsClient lee = WsClient.connect(joinedOn.rtc(original))) {
+                sessionId = lee.awaitJoined().path("sessionId").asText();
+                host.send(Map.of("type", "promote", "id", "r1", "participantId", lee.id()));
+                lastSeq = lee.expect("participant-updated").path("seq").asLong();
+                fresh = lee.expect("token").path("token").asText(); // its role changed: a token that says so
+                assertThat(joinedOn.node().dropConnection(lee.id())).isTrue();
+            }
+            try (WsClient back = WsClient.connect(resumedOn.rtc(fresh, sessionId, lastSeq))) {
+                back.awaitResumed();
+                back.send(Map.of("type", "leave", "id", "l1"));
+                back.awaitClose();
+            }
+            return new String[] {original, fresh};
         }
     }
 
