@@ -164,7 +164,12 @@ public final class RoomFeed {
         flush();
     }
 
-    synchronized void remove(Entry entry) {
+    /**
+     * Not under the feed's lock: a listener ends its subscription holding locks of its own (a
+     * session's outbox, whose write failed), and the feed's flush takes those after its lock.
+     * Copy-on-write entries let it go at any moment; a delivery under way may still reach it.
+     */
+    void remove(Entry entry) {
         entries.remove(entry);
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -526,6 +527,47 @@ class RoomFeedTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    // ---------------------------------------------------------------- locks
+
+    /**
+     * A session ends while it holds its outbox's lock (the websocket reports a failed write from
+     * inside it), and the room's thread is flushing that same outbox from inside the feed: leaving
+     * the feed must not wait for the feed's lock, or each waits for the other for ever.
+     */
+    @Test
+    void aListenerEndsItsSubscriptionWhileTheFeedFlushesIntoALockItHolds() throws Exception {
+        ReentrantLock outbox = new ReentrantLock();
+        RoomFeed.Entry entry = feed.subscribe(0, new RoomListener() {
+            @Override
+            public void event(RoomEvent event) {
+            }
+
+            @Override
+            public void flush() {
+                outbox.lock();
+                outbox.unlock();
+            }
+        });
+        outbox.lock();
+        Thread roomThread = new Thread(() -> {
+            feed.offer(chat(1));
+            feed.flush();
+        }, "room");
+        roomThread.setDaemon(true); // if the feed deadlocks, this thread is left behind, not the build
+        roomThread.start();
+        while (!outbox.hasQueuedThread(roomThread)) {
+            Thread.sleep(5); // the room's thread is inside the feed's flush, waiting for the outbox
+        }
+
+        CompletableFuture<Void> left = CompletableFuture.runAsync(() -> feed.remove(entry));
+        left.get(5, TimeUnit.SECONDS);
+        outbox.unlock();
+        roomThread.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+
+        assertThat(roomThread.isAlive()).as("the room's thread still flushing").isFalse();
+        assertThat(feed.idle()).isTrue();
+    }
 
     private RecordingListener subscribe(long afterSeq) {
         RecordingListener listener = new RecordingListener();

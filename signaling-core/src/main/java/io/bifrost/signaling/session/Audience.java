@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The listeners of one broadcast room, as this node's sessions in it follow them. While the
@@ -26,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * handed an event, the audience has counted it and decided whether it is announced.
  */
 final class Audience implements RoomListener {
+    private static final Object RETIRED = new Object();
     /** Decisions kept for sessions handed an event late, as a resume's replay is. */
     private static final int DECISIONS = 1024;
     private static final String TYPE = "listeners";
@@ -40,8 +42,12 @@ final class Audience implements RoomListener {
     private boolean large;                                    // guarded by this
     private int lastSentCount = -1;                           // guarded by this
     int users;                                                // sessions entered; changed only inside Audiences' compute
-    private ClusterBus.Subscription subscription;             // guarded by this
-    private boolean retired;                                  // guarded by this
+    /**
+     * Null until the feed subscription is taken, then it, or {@link #RETIRED}. Not under the
+     * audience's lock: a session retires its audience holding its outbox's lock, which a tick
+     * takes, to send the count, while it holds the audience's.
+     */
+    private final AtomicReference<Object> subscription = new AtomicReference<>(); // a Subscription or RETIRED
 
     /** @param seed the room's visible participants at the seq the audience subscribes after */
     Audience(int listedLimit, Codec codec, List<Participant> seed) {
@@ -56,24 +62,14 @@ final class Audience implements RoomListener {
 
     /** Its feed subscription, taken once the audience is in its registry; closed at once if it was retired meanwhile. */
     void subscribed(ClusterBus.Subscription feed) {
-        boolean closeNow;
-        synchronized (this) {
-            closeNow = retired;
-            subscription = feed;
-        }
-        if (closeNow) {
+        if (!subscription.compareAndSet(null, feed)) {
             feed.close();
         }
     }
 
     /** Its last session left: the feed subscription ends, now or as soon as it is taken. */
     void retire() {
-        ClusterBus.Subscription feed;
-        synchronized (this) {
-            retired = true;
-            feed = subscription;
-        }
-        if (feed != null) {
+        if (subscription.getAndSet(RETIRED) instanceof ClusterBus.Subscription feed) {
             feed.close();
         }
     }
