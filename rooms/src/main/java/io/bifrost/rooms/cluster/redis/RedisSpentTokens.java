@@ -17,9 +17,10 @@ public final class RedisSpentTokens implements SpentTokens {
     private static final Logger log = LoggerFactory.getLogger(RedisSpentTokens.class);
     /**
      * How long an ended session still spends the tokens an earlier node hands on to it late: that
-     * node hands them on as soon as it learns of the resume, seconds at most after it.
+     * node hands them on as soon as it learns of the resume, seconds at most after it. Every leave
+     * leaves such a key behind this long, so it is kept short.
      */
-    private static final long ENDED_KEPT_MILLIS = TimeUnit.HOURS.toMillis(1);
+    private static final long ENDED_KEPT_MILLIS = TimeUnit.MINUTES.toMillis(5);
 
     /**
      * Keeps a session's handed-on tokens, or, when the session ended already, returns them to be
