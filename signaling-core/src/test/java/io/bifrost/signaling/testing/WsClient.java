@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,6 +26,8 @@ import java.util.concurrent.TimeoutException;
 public final class WsClient implements WebSocket.Listener, AutoCloseable {
     public static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration PROBE_AFTER = Duration.ofMillis(500);
+    /** How long a clean close waits for the server's close back. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
@@ -276,8 +279,19 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         }
     }
 
-    /** Closes cleanly, as a browser tab that goes away would. */
+    /**
+     * Closes cleanly, as a browser tab that goes away would: the close frame, then the server's
+     * close back before the connection goes. Dropping it at once instead races the server's
+     * writes, whose failure it may see first and take for a lost connection.
+     */
     public void closeNormally() {
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+        try {
+            closed.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // no close back: close() drops the connection
+        }
     }
 }
