@@ -54,9 +54,7 @@ class TokenReuseIT {
     @Test
     void aRemovedParticipantCannotComeBackWithItsTokenOnAnyNodeOfTheCluster() throws Exception {
         try (RedisFixture redis = RedisFixture.start()) {
-            Map<String, String> config = new java.util.HashMap<>(REFUSE);
-            config.put("redis.url", redis.url());
-            List<TestNode> nodes = TestNode.startAll(2, config);
+            List<TestNode> nodes = refusingCluster(redis);
             try {
                 TestNode first = nodes.get(0);
                 String token = first.token("reuse-removed", "eve", Role.SPEAKER);
@@ -88,9 +86,7 @@ class TokenReuseIT {
     @Test
     void theTokenASessionJoinedWithIsSpentWhenItLeavesAnotherNodeItResumedOnWithAFreshOne() throws Exception {
         try (RedisFixture redis = RedisFixture.start()) {
-            Map<String, String> config = new java.util.HashMap<>(REFUSE);
-            config.put("redis.url", redis.url());
-            List<TestNode> nodes = TestNode.startAll(2, config);
+            List<TestNode> nodes = refusingCluster(redis);
             try {
                 // Only the first node knows the original token: the session resumed on the second with the fresh one.
                 String[] tokens = resumeWithAFreshTokenAndLeave(nodes.get(0), nodes.get(1), "reuse-moved");
@@ -129,6 +125,13 @@ class TokenReuseIT {
             }
             return new String[] {original, fresh};
         }
+    }
+
+    /** Two nodes sharing the Redis, both refusing spent tokens. */
+    private static List<TestNode> refusingCluster(RedisFixture redis) throws Exception {
+        Map<String, String> config = new java.util.HashMap<>(REFUSE);
+        config.put("redis.url", redis.url());
+        return TestNode.startAll(2, config);
     }
 
     private static void leave(TestNode node, String token) throws Exception {
