@@ -37,6 +37,7 @@ class RefusedJoinsLogIT {
                 assertThat(RawHttp.upgrade(node.port(), "/rtc?access_token=" + forged, Map.of()).status()).isEqualTo(401);
             }
             assertThat(RawHttp.upgrade(node.port(), "/rtc?access_token=" + expired, Map.of()).status()).isEqualTo(401);
+            node.stop(Duration.ofSeconds(20)); // the log line may follow the answer: all of it is read once the node is gone
 
             List<String> refusals = node.output().lines().filter(line -> line.contains("Refused")).toList();
             assertThat(refusals).as("the node's lines about refused joins").hasSize(2);
